@@ -1,0 +1,1 @@
+//! Deterministic synthetic patients table (work in progress).
