@@ -120,7 +120,7 @@ pub fn luhn_valid(s: &str) -> bool {
         };
         count += 1;
     }
-    count >= 2 && sum % 10 == 0
+    count >= 2 && sum.is_multiple_of(10)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -268,7 +268,7 @@ pub fn is_valid_cpr(s: &str) -> bool {
         .zip(CPR_WEIGHTS)
         .map(|(&x, w)| u32::from(x) * w)
         .sum();
-    is_valid_date(year, month, day) && sum % 11 == 0
+    is_valid_date(year, month, day) && sum.is_multiple_of(11)
 }
 
 // ---------------------------------------------------------------------------------------------

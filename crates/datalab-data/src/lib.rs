@@ -12,6 +12,7 @@ pub mod container;
 pub mod demo;
 pub mod error;
 pub mod identifiers;
+pub mod provider;
 pub mod read;
 pub mod write;
 

@@ -1,1 +1,161 @@
-fn main() {}
+//! The `datalab` command line. Wiring only: every capability lives in a library crate.
+
+mod commands;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// datalab — a data lab in one binary: turn raw files into data that is safe to use.
+#[derive(Parser)]
+#[command(name = "datalab", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// The lab's folder (catalog, containers, keys). Default: $DATALAB_HOME, else ./.datalab
+    #[arg(long, global = true, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    /// Print results as JSON on stdout (stable field names) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Build the demo data (a synthetic patients table, plus the Adult census extract when
+    /// ../shared/data is present), import it and show a short tour.
+    Demo(DemoArgs),
+    /// Import a CSV/TSV/JSON Lines/Parquet file (optionally .gz) as a new container version.
+    Import(ImportArgs),
+    /// List the containers in the lab and their versions.
+    List,
+    /// Show a container's schema, counts, provenance and first rows.
+    Inspect(InspectArgs),
+    /// Write a container's data to a CSV, Parquet or JSON Lines file.
+    Export(ExportArgs),
+    /// Recompute a container's hashes and counts and report any mismatch (exit 1 if any).
+    VerifyContainer(VerifyArgs),
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Rows in the synthetic patients table.
+    #[arg(long, default_value_t = datalab_data::demo::DEMO_ROWS)]
+    pub rows: usize,
+    /// Seed: the same seed always gives the same table.
+    #[arg(long, default_value_t = datalab_data::demo::DEMO_SEED)]
+    pub seed: u64,
+    /// Where to look for the shared Adult data set.
+    #[arg(long, value_name = "DIR", default_value = "../shared/data")]
+    pub shared_data: PathBuf,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Parquet,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum HeaderArg {
+    Auto,
+    Yes,
+    No,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum EncodingArg {
+    Auto,
+    Utf8,
+    Latin1,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The file to import. It is only read, never modified.
+    pub file: PathBuf,
+    /// Container name (default: from the file name). Importing changed data under an existing
+    /// name creates the next version; identical data is recognised and not stored again.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// What the data is (kept in the manifest).
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Licence of the data, e.g. CC-BY-4.0 (kept in the manifest).
+    #[arg(long)]
+    pub license: Option<String>,
+    /// Who publishes the data (kept in the manifest).
+    #[arg(long)]
+    pub publisher: Option<String>,
+    /// File format, when the extension does not say.
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// CSV delimiter (one character, or "tab"); sniffed by default.
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+    /// Whether the first CSV line is a header.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub header: HeaderArg,
+    /// Text encoding: auto = UTF-8, falling back to Latin-1 with a warning.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub encoding: EncodingArg,
+    /// Cell values that mean "missing", comma-separated (the empty cell always does).
+    #[arg(long, value_name = "LIST", default_value = "NA,N/A,null,?")]
+    pub null_tokens: String,
+    /// Rows used to infer column types, or "all" to scan the whole file first.
+    #[arg(long, value_name = "N|all", default_value = "10000")]
+    pub infer_rows: String,
+    /// TOML file setting column types where inference is wrong (see docs/import.md).
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// Skip rows with the wrong number of fields (or invalid JSON) and count them, instead of failing.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+}
+
+#[derive(Args)]
+pub struct InspectArgs {
+    /// NAME or NAME@VERSION (default: the latest version).
+    pub container: String,
+    /// How many rows to show.
+    #[arg(long, default_value_t = 10)]
+    pub rows: usize,
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// NAME or NAME@VERSION (default: the latest version).
+    pub container: String,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: FormatArg,
+    /// Output file; written atomically (complete or not at all).
+    #[arg(short, long, value_name = "PATH")]
+    pub output: PathBuf,
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// NAME (all versions) or NAME@VERSION.
+    pub container: String,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if e.is_usage() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}

@@ -400,7 +400,9 @@ impl TypeGuess {
                     let d = b.strip_prefix(b"-").unwrap_or(b);
                     d.len() > 1 && d[0] == b'0' && d[1].is_ascii_digit()
                 };
+                // A leading '+' marks phone numbers and codes, not quantities.
                 !leading_zero_code
+                    && b.first() != Some(&b'+')
                     && b.iter().any(u8::is_ascii_digit)
                     && parse_f64(b).is_some_and(f64::is_finite)
             };

@@ -60,6 +60,8 @@ impl Tokenizer {
             return Ok(None);
         }
         let line = self.rdr.line();
+        // csv-core reports field ends relative to where this record's output began.
+        let record_start = *used;
         let mut nfields = 0;
         loop {
             if data.len() - *used < 256 {
@@ -85,7 +87,7 @@ impl Tokenizer {
             self.inpos += nin;
             *used += nout;
             for k in 0..nend {
-                ends.push(out_start + self.rec_ends[nfields + k]);
+                ends.push(record_start + self.rec_ends[nfields + k]);
             }
             nfields += nend;
             match res {
