@@ -114,7 +114,11 @@ impl Catalog {
     }
 
     pub fn list(&self) -> Result<Vec<ContainerRecord>> {
-        query_all(&self.conn, &format!("SELECT {COLUMNS} FROM containers ORDER BY name, version"), [])
+        query_all(
+            &self.conn,
+            &format!("SELECT {COLUMNS} FROM containers ORDER BY name, version"),
+            [],
+        )
     }
 
     pub fn versions(&self, name: &str) -> Result<Vec<ContainerRecord>> {
@@ -166,7 +170,11 @@ pub(crate) fn versions(conn: &Connection, name: &str) -> Result<Vec<ContainerRec
     )
 }
 
-fn query_all(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Vec<ContainerRecord>> {
+fn query_all(
+    conn: &Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+) -> Result<Vec<ContainerRecord>> {
     let mut stmt = conn.prepare(sql).ctx(|| "preparing query".to_string())?;
     let rows = stmt
         .query_map(p, record)
@@ -187,7 +195,9 @@ pub(crate) fn find_by_data(conn: &Connection, data_sha256: &str) -> Result<Vec<C
 
 pub(crate) fn insert(conn: &Connection, r: &ContainerRecord) -> Result<()> {
     conn.execute(
-        &format!("INSERT INTO containers ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+        &format!(
+            "INSERT INTO containers ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        ),
         params![
             r.id,
             r.name,

@@ -109,7 +109,9 @@ pub fn type_name(dt: &DataType) -> String {
     match dt {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "string".into(),
         DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => "integer".into(),
-        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => "integer".into(),
+        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
+            "integer".into()
+        }
         DataType::Float16 | DataType::Float32 | DataType::Float64 => "float".into(),
         DataType::Boolean => "boolean".into(),
         DataType::Date32 | DataType::Date64 => "date".into(),
@@ -153,8 +155,10 @@ impl LabHome {
 
     /// Opens (creating on first use) the lab home and its catalog.
     pub fn catalog(&self) -> Result<Catalog> {
-        fs::create_dir_all(self.containers()).ctx(|| format!("creating lab home {}", self.root.display()))?;
-        fs::create_dir_all(self.staging()).ctx(|| format!("creating lab home {}", self.root.display()))?;
+        fs::create_dir_all(self.containers())
+            .ctx(|| format!("creating lab home {}", self.root.display()))?;
+        fs::create_dir_all(self.staging())
+            .ctx(|| format!("creating lab home {}", self.root.display()))?;
         Catalog::open(&self.root.join("catalog.sqlite"))
     }
 
@@ -198,7 +202,10 @@ fn process_alive(_pid: u32) -> bool {
 pub fn validate_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 128
-        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
@@ -218,17 +225,29 @@ pub fn name_from_path(path: &Path) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    for ext in [".gz", ".csv", ".tsv", ".txt", ".tab", ".parquet", ".pq", ".jsonl", ".ndjson", ".json"] {
+    for ext in [
+        ".gz", ".csv", ".tsv", ".txt", ".tab", ".parquet", ".pq", ".jsonl", ".ndjson", ".json",
+    ] {
         if stem.to_ascii_lowercase().ends_with(ext) && stem.len() > ext.len() {
             stem.truncate(stem.len() - ext.len());
         }
     }
     let cleaned: String = stem
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let trimmed = cleaned.trim_start_matches(|c: char| !c.is_ascii_alphanumeric());
-    if trimmed.is_empty() { "data".into() } else { trimmed.chars().take(128).collect() }
+    if trimmed.is_empty() {
+        "data".into()
+    } else {
+        trimmed.chars().take(128).collect()
+    }
 }
 
 /// `NAME` or `NAME@VERSION`.
@@ -244,7 +263,9 @@ impl std::str::FromStr for ContainerRef {
         let (name, version) = match s.split_once('@') {
             Some((n, v)) => {
                 let v: u32 = v.parse().ok().filter(|v| *v >= 1).ok_or_else(|| {
-                    DataError::usage(format!("'{s}': the version after '@' must be a number from 1"))
+                    DataError::usage(format!(
+                        "'{s}': the version after '@' must be a number from 1"
+                    ))
                 })?;
                 (n, Some(v))
             }
@@ -299,7 +320,11 @@ fn stall_point(point: &str) {
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
 /// Imports a file as a new container version (or recognises it as already stored).
-pub fn import(home: &LabHome, req: &ImportRequest, progress: Progress<'_>) -> Result<ImportOutcome> {
+pub fn import(
+    home: &LabHome,
+    req: &ImportRequest,
+    progress: Progress<'_>,
+) -> Result<ImportOutcome> {
     let name = match &req.name {
         Some(n) => n.clone(),
         None => name_from_path(&req.path),
@@ -310,9 +335,11 @@ pub fn import(home: &LabHome, req: &ImportRequest, progress: Progress<'_>) -> Re
     let mut cat = home.catalog()?;
     home.sweep_staging();
 
-    let staging = home
-        .staging()
-        .join(format!("import-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()));
+    let staging = home.staging().join(format!(
+        "import-{}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
     fs::create_dir(&staging).ctx(|| format!("creating {}", staging.display()))?;
     let result = (|| {
         let stored = store_parquet(&mut reader, &staging.join(DATA_FILE), progress)?;
@@ -320,7 +347,9 @@ pub fn import(home: &LabHome, req: &ImportRequest, progress: Progress<'_>) -> Re
         let report = reader.report.clone();
         let (digest, skipped) = reader.finish()?;
         stall_point("before-commit");
-        commit(home, &mut cat, &name, req, &staging, schema, report, digest, skipped, stored)
+        commit(
+            home, &mut cat, &name, req, &staging, schema, report, digest, skipped, stored,
+        )
     })();
     if staging.exists() {
         let _ = fs::remove_dir_all(&staging);
@@ -335,32 +364,41 @@ struct StoredData {
 }
 
 /// Streams the reader into a Parquet file: parsing on this thread, encoding on another.
-fn store_parquet(reader: &mut crate::read::TableReader, out: &Path, progress: Progress<'_>) -> Result<StoredData> {
+fn store_parquet(
+    reader: &mut crate::read::TableReader,
+    out: &Path,
+    progress: Progress<'_>,
+) -> Result<StoredData> {
     let file = File::create(out).ctx(|| format!("creating {}", out.display()))?;
     let schema = reader.schema.clone();
     let total = reader.file_bytes;
+    let props = parquet_properties(&reader.report.high_cardinality_columns);
     let (tx, rx) = sync_channel::<RecordBatch>(2);
     let out_path = out.to_path_buf();
     std::thread::scope(|scope| {
         let writer = scope.spawn(move || -> Result<(String, u64)> {
             let sink = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
-            let mut w = ArrowWriter::try_new(sink, schema, Some(parquet_properties()))
+            let mut w = ArrowWriter::try_new(sink, schema, Some(props))
                 .ctx(|| "starting the Parquet file".to_string())?;
             let mut first = true;
             for batch in rx {
-                w.write(&batch).ctx(|| format!("writing {}", out_path.display()))?;
+                w.write(&batch)
+                    .ctx(|| format!("writing {}", out_path.display()))?;
                 if first {
                     first = false;
                     stall_point("mid-data");
                 }
             }
-            let sink = w.into_inner().ctx(|| format!("finishing {}", out_path.display()))?;
+            let sink = w
+                .into_inner()
+                .ctx(|| format!("finishing {}", out_path.display()))?;
             let (buf, sha, bytes) = sink.finish();
             let file = buf.into_inner().map_err(|e| DataError::Io {
                 context: format!("writing {}", out_path.display()),
                 source: e.into_error(),
             })?;
-            file.sync_all().ctx(|| format!("syncing {}", out_path.display()))?;
+            file.sync_all()
+                .ctx(|| format!("syncing {}", out_path.display()))?;
             Ok((sha, bytes))
         });
         let mut rows = 0u64;
@@ -392,7 +430,11 @@ fn store_parquet(reader: &mut crate::read::TableReader, out: &Path, progress: Pr
         if rows == 0 {
             return Err(DataError::bad_input(&reader.path, "no data rows were read"));
         }
-        Ok(StoredData { rows, sha256, bytes })
+        Ok(StoredData {
+            rows,
+            sha256,
+            bytes,
+        })
     })
 }
 
@@ -418,8 +460,9 @@ fn commit(
         .iter()
         .find(|r| r.source_sha256 == digest.sha256 && r.data_sha256 == stored.sha256)
     {
-        let manifest: Manifest = serde_json::from_str(&same.manifest_json)
-            .map_err(|e| DataError::Integrity(format!("catalog entry {name}@{}: {e}", same.version)))?;
+        let manifest: Manifest = serde_json::from_str(&same.manifest_json).map_err(|e| {
+            DataError::Integrity(format!("catalog entry {name}@{}: {e}", same.version))
+        })?;
         return Ok(ImportOutcome {
             manifest,
             created: false,
@@ -497,9 +540,11 @@ fn commit(
     if final_dir.exists() {
         // Left by an import killed after the rename but before the catalog commit: the catalog
         // (which we hold locked) says this version does not exist, so the folder is an orphan.
-        fs::remove_dir_all(&final_dir).ctx(|| format!("removing orphan {}", final_dir.display()))?;
+        fs::remove_dir_all(&final_dir)
+            .ctx(|| format!("removing orphan {}", final_dir.display()))?;
     }
-    fs::rename(staging, &final_dir).ctx(|| format!("moving the container into {}", final_dir.display()))?;
+    fs::rename(staging, &final_dir)
+        .ctx(|| format!("moving the container into {}", final_dir.display()))?;
     sync_parent(&final_dir);
     stall_point("after-rename");
 
@@ -515,10 +560,8 @@ fn commit(
         dir: dir_rel,
         manifest_json,
     };
-    let recorded = catalog::insert(&tx, &rec).and_then(|_| {
-        tx.commit()
-            .ctx(|| format!("committing {name}@{version}"))
-    });
+    let recorded = catalog::insert(&tx, &rec)
+        .and_then(|_| tx.commit().ctx(|| format!("committing {name}@{version}")));
     if let Err(e) = recorded {
         let _ = fs::remove_dir_all(&final_dir);
         return Err(e);
@@ -556,7 +599,10 @@ impl Container {
         let record = cat.get(&r.name, r.version)?;
         let dir = home.version_dir(&record);
         let manifest: Manifest = serde_json::from_str(&record.manifest_json).map_err(|e| {
-            DataError::Integrity(format!("catalog entry {}@{}: {e}", record.name, record.version))
+            DataError::Integrity(format!(
+                "catalog entry {}@{}: {e}",
+                record.name, record.version
+            ))
         })?;
         Ok(Container {
             record,
@@ -569,8 +615,17 @@ impl Container {
         self.dir.join(DATA_FILE)
     }
 
+    /// The streaming aggregate provider over this version's data.
+    pub fn provider(&self) -> Result<crate::provider::ParquetProvider> {
+        crate::provider::ParquetProvider::open(&self.data_path())
+    }
+
     /// Streams the stored data; `columns` restricts to those columns (by name).
-    pub fn reader(&self, batch_rows: usize, columns: Option<&[String]>) -> Result<ParquetRecordBatchReader> {
+    pub fn reader(
+        &self,
+        batch_rows: usize,
+        columns: Option<&[String]>,
+    ) -> Result<ParquetRecordBatchReader> {
         let path = self.data_path();
         let file = File::open(&path).map_err(|e| {
             DataError::Integrity(format!(
@@ -593,14 +648,21 @@ impl Container {
                         "{}@{} has no column '{c}'; its columns are: {}",
                         self.record.name,
                         self.record.version,
-                        schema.fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>().join(", ")
+                        schema
+                            .fields()
+                            .iter()
+                            .map(|f| f.name().as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ))
                 })?);
             }
             let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), idx);
             builder = builder.with_projection(mask);
         }
-        builder.build().ctx(|| format!("reading {}", path.display()))
+        builder
+            .build()
+            .ctx(|| format!("reading {}", path.display()))
     }
 }
 
@@ -635,7 +697,9 @@ fn verify_one(home: &LabHome, rec: &ContainerRecord) -> VerifyReport {
     let recorded: Option<Manifest> = match serde_json::from_str(&rec.manifest_json) {
         Ok(m) => Some(m),
         Err(e) => {
-            problems.push(format!("the catalog's copy of the manifest is unreadable: {e}"));
+            problems.push(format!(
+                "the catalog's copy of the manifest is unreadable: {e}"
+            ));
             None
         }
     };
@@ -645,7 +709,9 @@ fn verify_one(home: &LabHome, rec: &ContainerRecord) -> VerifyReport {
             Err(e) => problems.push(format!("manifest.json is not a valid manifest: {e}")),
             Ok(m) => {
                 if recorded.as_ref().is_some_and(|r| *r != m) {
-                    problems.push("manifest.json differs from the manifest recorded in the catalog".into());
+                    problems.push(
+                        "manifest.json differs from the manifest recorded in the catalog".into(),
+                    );
                 }
             }
         },
@@ -663,7 +729,10 @@ fn verify_one(home: &LabHome, rec: &ContainerRecord) -> VerifyReport {
             if let Some(m) = &recorded
                 && d.bytes != m.data.bytes
             {
-                problems.push(format!("data.parquet is {} bytes but {} were recorded", d.bytes, m.data.bytes));
+                problems.push(format!(
+                    "data.parquet is {} bytes but {} were recorded",
+                    d.bytes, m.data.bytes
+                ));
             }
         }
     }

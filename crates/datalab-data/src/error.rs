@@ -17,9 +17,7 @@ pub enum DataError {
     BadInput { path: PathBuf, message: String },
 
     /// A cell does not fit its column's type.
-    #[error(
-        "{path}: line {line}, column '{column}': {message}"
-    )]
+    #[error("{path}: line {line}, column '{column}': {message}")]
     BadCell {
         path: PathBuf,
         line: u64,

@@ -223,7 +223,11 @@ impl GroupTable {
                     .zip(&self.dictionaries)
                     .map(|(&c, d)| d.value(c).map(str::to_string))
                     .collect();
-                (labels, self.counts[g], self.sums[g * ns..(g + 1) * ns].to_vec())
+                (
+                    labels,
+                    self.counts[g],
+                    self.sums[g * ns..(g + 1) * ns].to_vec(),
+                )
             })
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -253,18 +257,33 @@ impl Grouper {
             return Err(DataError::usage("a grouping needs at least one column"));
         }
         let known = |c: &str| schema.index_of(c).is_ok();
-        for c in query.group_by.iter().map(|g| g.column.as_str()).chain(query.sums.iter().map(String::as_str)) {
+        for c in query
+            .group_by
+            .iter()
+            .map(|g| g.column.as_str())
+            .chain(query.sums.iter().map(String::as_str))
+        {
             if !known(c) {
                 return Err(DataError::usage(format!(
                     "unknown column '{c}'; the columns are: {}",
-                    schema.fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>().join(", ")
+                    schema
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             }
         }
         for s in &query.sums {
-            let dt = schema.field_with_name(s).map(|f| f.data_type().clone()).ok();
+            let dt = schema
+                .field_with_name(s)
+                .map(|f| f.data_type().clone())
+                .ok();
             if !dt.as_ref().is_some_and(|d| d.is_numeric()) {
-                return Err(DataError::usage(format!("cannot sum column '{s}': it is not numeric")));
+                return Err(DataError::usage(format!(
+                    "cannot sum column '{s}': it is not numeric"
+                )));
             }
         }
         Ok(Grouper {
@@ -272,7 +291,11 @@ impl Grouper {
             mappings: query
                 .group_by
                 .iter()
-                .map(|g| g.mapping.clone().map(|m| (m, Dictionary::default(), Vec::new())))
+                .map(|g| {
+                    g.mapping
+                        .clone()
+                        .map(|m| (m, Dictionary::default(), Vec::new()))
+                })
                 .collect(),
             sum_columns: query.sums.clone(),
             index: FxHashMap::default(),
@@ -298,9 +321,16 @@ impl Grouper {
             })?;
             lut.push(labels.intern(label));
         }
-        let null_code = map.null_label.as_ref().map_or(NULL_CODE, |l| labels.intern(l));
+        let null_code = map
+            .null_label
+            .as_ref()
+            .map_or(NULL_CODE, |l| labels.intern(l));
         for code in codes.iter_mut() {
-            *code = if *code == NULL_CODE { null_code } else { lut[*code as usize] };
+            *code = if *code == NULL_CODE {
+                null_code
+            } else {
+                lut[*code as usize]
+            };
         }
         Ok(())
     }
@@ -340,7 +370,9 @@ impl Grouper {
             .map(|(b, m)| m.map_or(b, |(_, labels, _)| labels))
             .collect();
         let mut order: Vec<usize> = (0..self.counts.len()).collect();
-        order.sort_by(|&a, &b| self.keys[a * ncols..(a + 1) * ncols].cmp(&self.keys[b * ncols..(b + 1) * ncols]));
+        order.sort_by(|&a, &b| {
+            self.keys[a * ncols..(a + 1) * ncols].cmp(&self.keys[b * ncols..(b + 1) * ncols])
+        });
         let mut t = GroupTable {
             columns: self.columns,
             dictionaries,
@@ -348,9 +380,11 @@ impl Grouper {
             ..GroupTable::default()
         };
         for g in order {
-            t.keys.extend_from_slice(&self.keys[g * ncols..(g + 1) * ncols]);
+            t.keys
+                .extend_from_slice(&self.keys[g * ncols..(g + 1) * ncols]);
             t.counts.push(self.counts[g]);
-            t.sums.extend_from_slice(&self.sums[g * nsums..(g + 1) * nsums]);
+            t.sums
+                .extend_from_slice(&self.sums[g * nsums..(g + 1) * nsums]);
         }
         t
     }
@@ -358,9 +392,12 @@ impl Grouper {
 
 /// Numeric column → f64 per row, nulls as 0 (they add nothing to a sum).
 fn sum_values(array: &dyn Array) -> Result<Vec<f64>> {
-    let cast = arrow_cast::cast(array, &DataType::Float64).ctx(|| "summing a column".to_string())?;
+    let cast =
+        arrow_cast::cast(array, &DataType::Float64).ctx(|| "summing a column".to_string())?;
     let f = cast.as_primitive::<Float64Type>();
-    Ok((0..f.len()).map(|i| if f.is_null(i) { 0.0 } else { f.value(i) }).collect())
+    Ok((0..f.len())
+        .map(|i| if f.is_null(i) { 0.0 } else { f.value(i) })
+        .collect())
 }
 
 /// A column of the in-memory table, encoded once and kept.
@@ -391,7 +428,12 @@ impl MemoryTable {
 
     /// The column as dense codes plus its dictionary (cached after the first call).
     pub fn encoded(&self, column: &str) -> Result<Arc<EncodedColumn>> {
-        if let Some(e) = self.encoded.lock().ok().and_then(|m| m.get(column).cloned()) {
+        if let Some(e) = self
+            .encoded
+            .lock()
+            .ok()
+            .and_then(|m| m.get(column).cloned())
+        {
             return Ok(e);
         }
         let idx = self
@@ -432,7 +474,10 @@ impl AggregateProvider for MemoryTable {
         }
         let mut sums = Vec::new();
         for s in &query.sums {
-            let idx = self.schema.index_of(s).map_err(|_| DataError::usage(format!("unknown column '{s}'")))?;
+            let idx = self
+                .schema
+                .index_of(s)
+                .map_err(|_| DataError::usage(format!("unknown column '{s}'")))?;
             let mut all = Vec::with_capacity(self.rows());
             for b in &self.batches {
                 all.extend(sum_values(b.column(idx).as_ref())?);
@@ -455,7 +500,8 @@ pub struct ParquetProvider {
 impl ParquetProvider {
     pub fn open(path: &Path) -> Result<ParquetProvider> {
         let file = std::fs::File::open(path).ctx(|| format!("opening {}", path.display()))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file).ctx(|| format!("reading {}", path.display()))?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+            .ctx(|| format!("reading {}", path.display()))?;
         Ok(ParquetProvider {
             path: path.to_path_buf(),
             schema: builder.schema().clone(),
@@ -483,22 +529,33 @@ impl AggregateProvider for ParquetProvider {
                 needed.push(c.clone());
             }
         }
-        let file = std::fs::File::open(&self.path).ctx(|| format!("opening {}", self.path.display()))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file).ctx(|| format!("reading {}", self.path.display()))?;
-        let roots: Vec<usize> = needed.iter().filter_map(|c| self.schema.index_of(c).ok()).collect();
+        let file =
+            std::fs::File::open(&self.path).ctx(|| format!("opening {}", self.path.display()))?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+            .ctx(|| format!("reading {}", self.path.display()))?;
+        let roots: Vec<usize> = needed
+            .iter()
+            .filter_map(|c| self.schema.index_of(c).ok())
+            .collect();
         let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
         let reader = builder
             .with_projection(mask)
             .with_batch_size(self.batch_rows)
             .build()
             .ctx(|| format!("reading {}", self.path.display()))?;
-        let mut encoders: Vec<ColumnEncoder> = query.group_by.iter().map(|_| ColumnEncoder::default()).collect();
+        let mut encoders: Vec<ColumnEncoder> = query
+            .group_by
+            .iter()
+            .map(|_| ColumnEncoder::default())
+            .collect();
         for batch in reader {
             let batch = batch.ctx(|| format!("reading {}", self.path.display()))?;
             let bs = batch.schema();
             let mut codes = Vec::with_capacity(encoders.len());
             for (c, g) in query.group_by.iter().enumerate() {
-                let idx = bs.index_of(&g.column).ctx(|| "projected column".to_string())?;
+                let idx = bs
+                    .index_of(&g.column)
+                    .ctx(|| "projected column".to_string())?;
                 let mut col = Vec::new();
                 encoders[c].encode(batch.column(idx).as_ref(), &mut col)?;
                 grouper.map_codes(c, &encoders[c].dictionary, &mut col)?;

@@ -45,7 +45,11 @@ impl AtomicFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "out".into());
-        let tmp = dir.join(format!(".{name}.{}-{}.tmp", std::process::id(), uuid::Uuid::new_v4().simple()));
+        let tmp = dir.join(format!(
+            ".{name}.{}-{}.tmp",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
         let file = File::create(&tmp).ctx(|| format!("creating {}", tmp.display()))?;
         Ok(AtomicFile {
             tmp,
@@ -70,9 +74,11 @@ impl AtomicFile {
 
     pub fn commit(mut self) -> Result<()> {
         let file = self.file.take().expect("file present until commit");
-        file.sync_all().ctx(|| format!("writing {}", self.tmp.display()))?;
+        file.sync_all()
+            .ctx(|| format!("writing {}", self.tmp.display()))?;
         drop(file);
-        fs::rename(&self.tmp, &self.target).ctx(|| format!("renaming into {}", self.target.display()))?;
+        fs::rename(&self.tmp, &self.target)
+            .ctx(|| format!("renaming into {}", self.target.display()))?;
         sync_parent(&self.target);
         Ok(())
     }
@@ -98,7 +104,9 @@ pub fn sync_parent(path: &Path) {
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut f = AtomicFile::create(path)?;
-    f.file().write_all(bytes).ctx(|| format!("writing {}", path.display()))?;
+    f.file()
+        .write_all(bytes)
+        .ctx(|| format!("writing {}", path.display()))?;
     f.commit()
 }
 
@@ -136,9 +144,17 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
-pub fn parquet_properties() -> WriterProperties {
-    WriterProperties::builder()
-        .set_compression(ParquetCompression::SNAPPY)
+/// Writer settings; `no_dictionary` names near-unique columns, where dictionary encoding only
+/// costs time before Parquet falls back to plain encoding anyway.
+pub fn parquet_properties(no_dictionary: &[String]) -> WriterProperties {
+    let mut b = WriterProperties::builder();
+    for c in no_dictionary {
+        b = b.set_column_dictionary_enabled(
+            parquet::schema::types::ColumnPath::from(c.as_str()),
+            false,
+        );
+    }
+    b.set_compression(ParquetCompression::SNAPPY)
         .set_max_row_group_row_count(Some(PARQUET_ROW_GROUP_ROWS))
         .set_created_by(format!("datalab {}", env!("CARGO_PKG_VERSION")))
         .build()
@@ -154,9 +170,11 @@ pub enum BatchWriter<W: Write + Send> {
 impl<W: Write + Send> BatchWriter<W> {
     pub fn new(format: Format, out: W, schema: &SchemaRef) -> Result<Self> {
         Ok(match format {
-            Format::Csv => BatchWriter::Csv(arrow_csv::WriterBuilder::new().with_header(true).build(out)),
+            Format::Csv => {
+                BatchWriter::Csv(arrow_csv::WriterBuilder::new().with_header(true).build(out))
+            }
             Format::Parquet => BatchWriter::Parquet(Box::new(
-                ArrowWriter::try_new(out, schema.clone(), Some(parquet_properties()))
+                ArrowWriter::try_new(out, schema.clone(), Some(parquet_properties(&[])))
                     .ctx(|| "starting a Parquet file".to_string())?,
             )),
             Format::Jsonl => BatchWriter::Jsonl(JsonlWriter { out }),
@@ -252,7 +270,12 @@ impl<W: Write> JsonlWriter<W> {
 }
 
 /// Writes batches to `path` in `format`, atomically.
-pub fn write_file(path: &Path, format: Format, schema: &SchemaRef, batches: impl IntoIterator<Item = Result<RecordBatch>>) -> Result<u64> {
+pub fn write_file(
+    path: &Path,
+    format: Format,
+    schema: &SchemaRef,
+    batches: impl IntoIterator<Item = Result<RecordBatch>>,
+) -> Result<u64> {
     let mut target = AtomicFile::create(path)?;
     let file = target.take_file();
     let mut writer = BatchWriter::new(format, BufWriter::with_capacity(1 << 20, file), schema)?;
@@ -263,12 +286,10 @@ pub fn write_file(path: &Path, format: Format, schema: &SchemaRef, batches: impl
         writer.write(&batch)?;
     }
     let buf = writer.finish()?;
-    let file = buf
-        .into_inner()
-        .map_err(|e| DataError::Io {
-            context: format!("writing {}", path.display()),
-            source: e.into_error(),
-        })?;
+    let file = buf.into_inner().map_err(|e| DataError::Io {
+        context: format!("writing {}", path.display()),
+        source: e.into_error(),
+    })?;
     target.commit_file(file)?;
     Ok(rows)
 }

@@ -3,10 +3,16 @@
 
 use std::path::Path;
 
-use datalab_data::container::{self, Container, ContainerRef, DescriptiveMetadata, ImportRequest, LabHome};
+use datalab_data::container::{
+    self, Container, ContainerRef, DescriptiveMetadata, ImportRequest, LabHome,
+};
 use datalab_data::read::ReadOptions;
 
-fn import(home: &LabHome, path: &Path, name: &str) -> datalab_data::Result<container::ImportOutcome> {
+fn import(
+    home: &LabHome,
+    path: &Path,
+    name: &str,
+) -> datalab_data::Result<container::ImportOutcome> {
     container::import(
         home,
         &ImportRequest {
@@ -39,8 +45,14 @@ fn import_versions_dedup_and_verify() {
     let o = import(&home, &src, "people").unwrap();
     assert!(o.created);
     let m = &o.manifest;
-    assert_eq!((m.name.as_str(), m.version, m.rows, m.columns), ("people", 1, 2, 2));
-    assert_eq!(m.source.sha256, before, "manifest records the SHA-256 of the source bytes");
+    assert_eq!(
+        (m.name.as_str(), m.version, m.rows, m.columns),
+        ("people", 1, 2, 2)
+    );
+    assert_eq!(
+        m.source.sha256, before,
+        "manifest records the SHA-256 of the source bytes"
+    );
     assert_eq!(m.source.file_name, "people.csv");
     assert_eq!(m.schema[1].ty, "integer");
     assert!(m.schema.iter().all(|c| c.role.is_none()));
@@ -48,7 +60,8 @@ fn import_versions_dedup_and_verify() {
     assert!(chrono::DateTime::parse_from_rfc3339(&m.imported_at).is_ok());
     let dir1 = home.root().join("containers/people/v1");
     assert_eq!(sha256(&dir1.join("data.parquet")), m.data.sha256);
-    let on_disk: serde_json::Value = serde_json::from_slice(&std::fs::read(dir1.join("manifest.json")).unwrap()).unwrap();
+    let on_disk: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir1.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(on_disk["data"]["sha256"], m.data.sha256.as_str());
 
     // Identical bytes: recognised, nothing stored.
@@ -69,7 +82,9 @@ fn import_versions_dedup_and_verify() {
     assert_eq!(latest.record.version, 2);
     let v1 = Container::open(&home, &"people@1".parse().unwrap()).unwrap();
     assert_eq!(v1.manifest, o.manifest);
-    let e = Container::open(&home, &"people@9".parse().unwrap()).err().unwrap();
+    let e = Container::open(&home, &"people@9".parse().unwrap())
+        .err()
+        .unwrap();
     assert!(e.to_string().contains("no version 9"), "{e}");
 
     // Verification passes, then catches one flipped byte.
@@ -104,7 +119,11 @@ fn identical_data_under_another_name_is_shared_not_copied() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let ino = |n: &str| std::fs::metadata(home.root().join(format!("containers/{n}/v1/data.parquet"))).unwrap().ino();
+        let ino = |n: &str| {
+            std::fs::metadata(home.root().join(format!("containers/{n}/v1/data.parquet")))
+                .unwrap()
+                .ino()
+        };
         assert_eq!(ino("first"), ino("second"), "one copy on disk");
     }
 }
@@ -118,10 +137,19 @@ fn failed_import_leaves_no_trace() {
     let before = std::fs::read(&src).unwrap();
     let e = import(&home, &src, "bad").err().unwrap();
     assert!(e.to_string().contains("line 3"), "{e}");
-    assert_eq!(std::fs::read(&src).unwrap(), before, "the input is never modified");
+    assert_eq!(
+        std::fs::read(&src).unwrap(),
+        before,
+        "the input is never modified"
+    );
     assert!(home.catalog().unwrap().list().unwrap().is_empty());
     assert!(!home.root().join("containers/bad").exists());
-    assert_eq!(std::fs::read_dir(home.root().join("staging")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(home.root().join("staging"))
+            .unwrap()
+            .count(),
+        0
+    );
     let e = import(&home, &src, "../evil").err().unwrap();
     assert!(e.is_usage(), "{e}");
 }
@@ -149,7 +177,38 @@ fn concurrent_imports_serialise_into_consecutive_versions() {
         }
     });
     let versions = home.catalog().unwrap().versions("shared").unwrap();
-    assert_eq!(versions.iter().map(|r| r.version).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    assert_eq!(
+        versions.iter().map(|r| r.version).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
     let reports = container::verify(&home, &"shared".parse().unwrap()).unwrap();
     assert!(reports.iter().all(|r| r.ok));
+}
+
+#[test]
+fn a_container_answers_grouped_counts_by_streaming_its_data() {
+    use datalab_data::provider::{AggregateProvider, GroupBy, GroupQuery};
+    let dir = tempfile::tempdir().unwrap();
+    let home = LabHome::new(dir.path().join("lab"));
+    let src = dir.path().join("g.csv");
+    std::fs::write(&src, "sex,age,w\nF,30,1.5\nM,30,2\nF,30,\nF,,4\n").unwrap();
+    import(&home, &src, "g").unwrap();
+    let c = Container::open(&home, &"g".parse().unwrap()).unwrap();
+    let t = c
+        .provider()
+        .unwrap()
+        .group_counts(&GroupQuery {
+            group_by: vec![GroupBy::column("sex"), GroupBy::column("age")],
+            sums: vec!["w".into()],
+        })
+        .unwrap();
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        t.decoded(),
+        vec![
+            (vec![s("F"), None], 1, vec![4.0]),
+            (vec![s("F"), s("30")], 2, vec![1.5]),
+            (vec![s("M"), s("30")], 1, vec![2.0]),
+        ]
+    );
 }

@@ -5,16 +5,25 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use arrow_array::RecordBatch;
-use datalab_data::container::{self, Container, ContainerRef, DescriptiveMetadata, ImportOutcome, ImportRequest, LabHome};
+use datalab_data::container::{
+    self, Container, ContainerRef, DescriptiveMetadata, ImportOutcome, ImportRequest, LabHome,
+};
 use datalab_data::read::{Encoding, Format, HeaderMode, ReadOptions, SchemaOverride};
 use datalab_data::write::{AtomicFile, BatchWriter, write_file};
 use datalab_data::{DataError, Result, demo};
 use serde_json::json;
 
-use crate::{Cli, Command, DemoArgs, EncodingArg, ExportArgs, FormatArg, HeaderArg, ImportArgs, InspectArgs, VerifyArgs, progress};
+use crate::{
+    Cli, Command, DemoArgs, EncodingArg, ExportArgs, FormatArg, HeaderArg, ImportArgs, InspectArgs,
+    VerifyArgs, progress,
+};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    let home = cli.home.clone().map(LabHome::new).unwrap_or_else(LabHome::from_env);
+    let home = cli
+        .home
+        .clone()
+        .map(LabHome::new)
+        .unwrap_or_else(LabHome::from_env);
     let json = cli.json;
     match cli.command {
         Command::Demo(a) => demo_cmd(&home, &a, json),
@@ -36,7 +45,8 @@ fn format_of(f: FormatArg) -> Format {
 
 fn print_json(v: &serde_json::Value) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v).map_err(|e| DataError::Integrity(format!("writing JSON: {e}")))?;
+    serde_json::to_writer_pretty(&mut out, v)
+        .map_err(|e| DataError::Integrity(format!("writing JSON: {e}")))?;
     let _ = writeln!(out);
     Ok(())
 }
@@ -47,7 +57,9 @@ fn parse_delimiter(s: &str) -> Result<u8> {
         "comma" => Ok(b','),
         "semicolon" => Ok(b';'),
         "pipe" => Ok(b'|'),
-        s if s.len() == 1 && s.is_ascii() && !matches!(s, "\"" | "\n" | "\r") => Ok(s.as_bytes()[0]),
+        s if s.len() == 1 && s.is_ascii() && !matches!(s, "\"" | "\n" | "\r") => {
+            Ok(s.as_bytes()[0])
+        }
         _ => Err(DataError::usage(format!(
             "--delimiter '{s}': give one ASCII character (not a quote or newline), or tab, comma, semicolon, pipe"
         ))),
@@ -58,7 +70,9 @@ fn read_options(a: &ImportArgs) -> Result<ReadOptions> {
     let infer_rows = match a.infer_rows.as_str() {
         "all" => None,
         n => Some(n.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
-            DataError::usage(format!("--infer-rows '{n}': give a positive number of rows, or 'all'"))
+            DataError::usage(format!(
+                "--infer-rows '{n}': give a positive number of rows, or 'all'"
+            ))
         })?),
     };
     Ok(ReadOptions {
@@ -74,9 +88,18 @@ fn read_options(a: &ImportArgs) -> Result<ReadOptions> {
             EncodingArg::Utf8 => Some(Encoding::Utf8),
             EncodingArg::Latin1 => Some(Encoding::Latin1),
         },
-        null_tokens: a.null_tokens.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
+        null_tokens: a
+            .null_tokens
+            .split(',')
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect(),
         infer_rows,
-        schema_override: a.schema.as_deref().map(SchemaOverride::from_file).transpose()?,
+        schema_override: a
+            .schema
+            .as_deref()
+            .map(SchemaOverride::from_file)
+            .transpose()?,
         skip_bad_rows: a.skip_bad_rows,
         ..ReadOptions::default()
     })
@@ -84,7 +107,11 @@ fn read_options(a: &ImportArgs) -> Result<ReadOptions> {
 
 fn run_import(home: &LabHome, req: &ImportRequest, quiet: bool) -> Result<ImportOutcome> {
     let size = std::fs::metadata(&req.path).map(|m| m.len()).unwrap_or(0);
-    let label = req.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let label = req
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let bar = progress::bytes(size, &format!("importing {label}"), quiet);
     let outcome = container::import(home, req, &|done, _| bar.set_position(done));
     bar.finish_and_clear();
@@ -117,7 +144,11 @@ fn describe_outcome(home: &LabHome, o: &ImportOutcome) -> String {
         how.push(format!("{d}-separated"));
     }
     if let Some(h) = read["has_header"].as_bool() {
-        how.push(if h { "header".into() } else { "no header".into() });
+        how.push(if h {
+            "header".into()
+        } else {
+            "no header".into()
+        });
     }
     if let Some(e) = read["encoding"].as_str() {
         how.push(e.to_string());
@@ -136,10 +167,15 @@ fn describe_outcome(home: &LabHome, o: &ImportOutcome) -> String {
         m.rows,
         m.columns,
         how.join(", "),
-        home.root().join(format!("containers/{}/v{}", m.name, m.version)).display()
+        home.root()
+            .join(format!("containers/{}/v{}", m.name, m.version))
+            .display()
     );
     if let Some(p) = o.previous_version {
-        s.push_str(&format!("\n  the data differs from {}@{p}, so this is a new version", m.name));
+        s.push_str(&format!(
+            "\n  the data differs from {}@{p}, so this is a new version",
+            m.name
+        ));
     }
     s
 }
@@ -164,7 +200,10 @@ fn import_cmd(home: &LabHome, a: &ImportArgs, json_out: bool) -> Result<ExitCode
     } else {
         println!("{}", describe_outcome(home, &o));
         if o.skipped.count > 0 {
-            println!("  skipped {} bad rows (--skip-bad-rows); first ones:", o.skipped.count);
+            println!(
+                "  skipped {} bad rows (--skip-bad-rows); first ones:",
+                o.skipped.count
+            );
             for ex in o.skipped.examples.iter().take(5) {
                 println!("    line {}: {}", ex.line, ex.reason);
             }
@@ -180,7 +219,10 @@ fn list_cmd(home: &LabHome, json_out: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if records.is_empty() {
-        println!("the lab at {} holds no containers yet; try `datalab import FILE` or `datalab demo`", home.root().display());
+        println!(
+            "the lab at {} holds no containers yet; try `datalab import FILE` or `datalab demo`",
+            home.root().display()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<Vec<String>> = records
@@ -195,7 +237,16 @@ fn list_cmd(home: &LabHome, json_out: bool) -> Result<ExitCode> {
             ]
         })
         .collect();
-    print_table(&["container", "rows", "columns", "imported at (UTC)", "data sha256"], &rows);
+    print_table(
+        &[
+            "container",
+            "rows",
+            "columns",
+            "imported at (UTC)",
+            "data sha256",
+        ],
+        &rows,
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -207,7 +258,11 @@ fn print_table(header: &[&str], rows: &[Vec<String>]) {
         }
     }
     let line = |cells: Vec<String>| {
-        let parts: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         println!("{}", parts.join("  ").trim_end());
     };
     line(header.iter().map(|s| s.to_string()).collect());
@@ -224,7 +279,9 @@ fn first_rows(c: &Container, n: usize) -> Result<Vec<RecordBatch>> {
         return Ok(out);
     }
     for b in c.reader(n.min(8192), None)? {
-        let b = b.map_err(|e| DataError::Integrity(format!("reading {}: {e}", c.data_path().display())))?;
+        let b = b.map_err(|e| {
+            DataError::Integrity(format!("reading {}: {e}", c.data_path().display()))
+        })?;
         let take = b.num_rows().min(left);
         out.push(b.slice(0, take));
         left -= take;
@@ -257,10 +314,23 @@ fn inspect_cmd(home: &LabHome, a: &InspectArgs, json_out: bool) -> Result<ExitCo
     }
     println!("{}@{}  (id {})", m.name, m.version, m.id);
     println!("  rows {}, columns {}", m.rows, m.columns);
-    println!("  source {} ({} bytes, sha256 {})", m.source.file_name, m.source.bytes, m.source.sha256);
-    println!("  data   {} ({} bytes, sha256 {})", m.data.file, m.data.bytes, m.data.sha256);
-    println!("  imported {} by {} {}", m.imported_at, m.tool.name, m.tool.version);
-    for (k, v) in [("description", &m.metadata.description), ("license", &m.metadata.license), ("publisher", &m.metadata.publisher)] {
+    println!(
+        "  source {} ({} bytes, sha256 {})",
+        m.source.file_name, m.source.bytes, m.source.sha256
+    );
+    println!(
+        "  data   {} ({} bytes, sha256 {})",
+        m.data.file, m.data.bytes, m.data.sha256
+    );
+    println!(
+        "  imported {} by {} {}",
+        m.imported_at, m.tool.name, m.tool.version
+    );
+    for (k, v) in [
+        ("description", &m.metadata.description),
+        ("license", &m.metadata.license),
+        ("publisher", &m.metadata.publisher),
+    ] {
         if let Some(v) = v {
             println!("  {k}: {v}");
         }
@@ -273,14 +343,24 @@ fn inspect_cmd(home: &LabHome, a: &InspectArgs, json_out: bool) -> Result<ExitCo
             vec![
                 col.name.clone(),
                 col.ty.clone(),
-                col.role.map(|r| serde_json::to_value(r).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()).unwrap_or_else(|| "-".into()),
+                col.role
+                    .map(|r| {
+                        serde_json::to_value(r)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default()
+                    })
+                    .unwrap_or_else(|| "-".into()),
             ]
         })
         .collect();
     print_table(&["column", "type", "role"], &schema_rows);
     if !batches.is_empty() {
         println!();
-        println!("first {} rows:", batches.iter().map(RecordBatch::num_rows).sum::<usize>());
+        println!(
+            "first {} rows:",
+            batches.iter().map(RecordBatch::num_rows).sum::<usize>()
+        );
         let table = arrow_cast::pretty::pretty_format_batches(&batches)
             .map_err(|e| DataError::Integrity(format!("formatting rows: {e}")))?;
         println!("{table}");
@@ -293,7 +373,10 @@ fn export_cmd(home: &LabHome, a: &ExportArgs, json_out: bool) -> Result<ExitCode
     let c = Container::open(home, &r)?;
     let reader = c.reader(65_536, None)?;
     let schema = arrow_array::RecordBatchReader::schema(&reader);
-    let bar = progress::rows(&format!("exporting {}@{}", c.record.name, c.record.version), json_out);
+    let bar = progress::rows(
+        &format!("exporting {}@{}", c.record.name, c.record.version),
+        json_out,
+    );
     let path = c.data_path();
     let batches = reader.map(|b| {
         let b = b.map_err(|e| DataError::Integrity(format!("reading {}: {e}", path.display())))?;
@@ -303,9 +386,17 @@ fn export_cmd(home: &LabHome, a: &ExportArgs, json_out: bool) -> Result<ExitCode
     let rows = write_file(&a.output, format_of(a.format), &schema, batches)?;
     bar.finish_and_clear();
     if json_out {
-        print_json(&json!({"container": format!("{}@{}", c.record.name, c.record.version), "rows": rows, "output": a.output, "format": format_of(a.format).name()}))?;
+        print_json(
+            &json!({"container": format!("{}@{}", c.record.name, c.record.version), "rows": rows, "output": a.output, "format": format_of(a.format).name()}),
+        )?;
     } else {
-        println!("exported {}@{} ({} rows) to {}", c.record.name, c.record.version, rows, a.output.display());
+        println!(
+            "exported {}@{} ({} rows) to {}",
+            c.record.name,
+            c.record.version,
+            rows,
+            a.output.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -319,7 +410,10 @@ fn verify_cmd(home: &LabHome, a: &VerifyArgs, json_out: bool) -> Result<ExitCode
     } else {
         for rep in &reports {
             if rep.ok {
-                println!("{}@{}: ok (hashes and counts match the catalog)", rep.name, rep.version);
+                println!(
+                    "{}@{}: ok (hashes and counts match the catalog)",
+                    rep.name, rep.version
+                );
             } else {
                 println!("{}@{}: FAILED", rep.name, rep.version);
                 for p in &rep.problems {
@@ -328,7 +422,11 @@ fn verify_cmd(home: &LabHome, a: &VerifyArgs, json_out: bool) -> Result<ExitCode
             }
         }
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn demo_cmd(home: &LabHome, a: &DemoArgs, json_out: bool) -> Result<ExitCode> {
@@ -336,12 +434,18 @@ fn demo_cmd(home: &LabHome, a: &DemoArgs, json_out: bool) -> Result<ExitCode> {
         return Err(DataError::usage("--rows must be at least 1"));
     }
     let demo_dir = home.root().join("demo");
-    std::fs::create_dir_all(&demo_dir).map_err(|e| DataError::Io { context: format!("creating {}", demo_dir.display()), source: e })?;
+    std::fs::create_dir_all(&demo_dir).map_err(|e| DataError::Io {
+        context: format!("creating {}", demo_dir.display()),
+        source: e,
+    })?;
     let csv_path = demo_dir.join("patients.csv");
     let mut file = AtomicFile::create(&csv_path)?;
     let report = {
         let out = std::io::BufWriter::with_capacity(1 << 20, file.file());
-        demo::write_patients_csv(out, a.rows, a.seed).map_err(|e| DataError::Io { context: format!("writing {}", csv_path.display()), source: e })?
+        demo::write_patients_csv(out, a.rows, a.seed).map_err(|e| DataError::Io {
+            context: format!("writing {}", csv_path.display()),
+            source: e,
+        })?
     };
     file.commit()?;
 
@@ -392,7 +496,12 @@ fn demo_cmd(home: &LabHome, a: &DemoArgs, json_out: bool) -> Result<ExitCode> {
     }
     println!("datalab demo — lab home {}", home.root().display());
     println!();
-    println!("1. Generated {} synthetic patients (seed {}) → {}", report.rows, a.seed, csv_path.display());
+    println!(
+        "1. Generated {} synthetic patients (seed {}) → {}",
+        report.rows,
+        a.seed,
+        csv_path.display()
+    );
     println!("   Deliberate quality defects, for the assessment to find:");
     for d in &report.defects {
         println!("   - {} rows: {}", d.rows, d.description);
@@ -401,14 +510,18 @@ fn demo_cmd(home: &LabHome, a: &DemoArgs, json_out: bool) -> Result<ExitCode> {
     println!("2. {}", describe_outcome(home, &patients));
     match &adult {
         Some(o) => println!("3. {}", describe_outcome(home, o)),
-        None => println!("3. {} not found; skipped the Adult census data (pass --shared-data DIR)", adult_path.display()),
+        None => println!(
+            "3. {} not found; skipped the Adult census data (pass --shared-data DIR)",
+            adult_path.display()
+        ),
     }
     println!();
-    let home_arg = if std::env::var_os("DATALAB_HOME").is_none() && home.root() != Path::new(".datalab") {
-        format!(" --home {}", home.root().display())
-    } else {
-        String::new()
-    };
+    let home_arg =
+        if std::env::var_os("DATALAB_HOME").is_none() && home.root() != Path::new(".datalab") {
+            format!(" --home {}", home.root().display())
+        } else {
+            String::new()
+        };
     println!("Try next:");
     println!("  datalab{home_arg} list");
     println!("  datalab{home_arg} inspect patients --rows 5");

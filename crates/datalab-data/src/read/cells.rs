@@ -89,6 +89,8 @@ pub struct ColumnSpec {
 pub struct NullTokens {
     tokens: Vec<Vec<u8>>,
     max_len: usize,
+    /// First bytes of the tokens: most cells are rejected by one table lookup.
+    first_bytes: [bool; 256],
 }
 
 impl NullTokens {
@@ -101,7 +103,15 @@ impl NullTokens {
             .filter(|t| !t.is_empty())
             .collect();
         let max_len = tokens.iter().map(Vec::len).max().unwrap_or(0);
-        NullTokens { tokens, max_len }
+        let mut first_bytes = [false; 256];
+        for t in &tokens {
+            first_bytes[t[0] as usize] = true;
+        }
+        NullTokens {
+            tokens,
+            max_len,
+            first_bytes,
+        }
     }
 
     pub fn tokens(&self) -> Vec<String> {
@@ -113,6 +123,15 @@ impl NullTokens {
 
     #[inline]
     pub fn is_null(&self, cell: &[u8]) -> bool {
+        // Hot path of every import: decide most cells without trimming or comparing.
+        let (Some(&first), Some(&last)) = (cell.first(), cell.last()) else {
+            return true;
+        };
+        if !first.is_ascii_whitespace() && !last.is_ascii_whitespace() {
+            return cell.len() <= self.max_len
+                && self.first_bytes[first as usize]
+                && self.tokens.iter().any(|t| t == cell);
+        }
         let cell = trim_ascii(cell);
         cell.is_empty() || (cell.len() <= self.max_len && self.tokens.iter().any(|t| t == cell))
     }
@@ -303,7 +322,9 @@ pub fn parse_timestamp(b: &[u8]) -> Option<(i64, bool)> {
         [b'Z'] | [b'z'] => Some((t, true)),
         [sign @ (b'+' | b'-'), tail @ ..] => {
             let (oh, om) = match tail {
-                [a, b, b':', c, d] | [a, b, c, d] => (two_digits(&[*a, *b])?, two_digits(&[*c, *d])?),
+                [a, b, b':', c, d] | [a, b, c, d] => {
+                    (two_digits(&[*a, *b])?, two_digits(&[*c, *d])?)
+                }
                 [a, b] => (two_digits(&[*a, *b])?, 0),
                 _ => return None,
             };
@@ -312,7 +333,11 @@ pub fn parse_timestamp(b: &[u8]) -> Option<(i64, bool)> {
             }
             let offset = (oh as i64 * 3600 + om as i64 * 60) * 1_000_000;
             // Local time = UTC + offset, so UTC = local − offset.
-            t = if *sign == b'+' { t - offset } else { t + offset };
+            t = if *sign == b'+' {
+                t - offset
+            } else {
+                t + offset
+            };
             Some((t, true))
         }
         _ => None,
@@ -347,6 +372,10 @@ fn parse_timestamp_with(b: &[u8], fmt: &str) -> Option<(i64, bool)> {
 #[derive(Clone, Debug)]
 pub struct TypeGuess {
     pub non_null: u64,
+    /// Hashes of the first distinct values, to tell near-unique columns (ids, free text) apart;
+    /// the Parquet writer skips dictionary encoding for those.
+    distinct: rustc_hash::FxHashSet<u64>,
+    distinct_sampled: u64,
     boolean: bool,
     integer: bool,
     float: bool,
@@ -360,6 +389,8 @@ impl Default for TypeGuess {
     fn default() -> Self {
         TypeGuess {
             non_null: 0,
+            distinct: rustc_hash::FxHashSet::default(),
+            distinct_sampled: 0,
             boolean: true,
             integer: true,
             float: true,
@@ -370,6 +401,8 @@ impl Default for TypeGuess {
         }
     }
 }
+
+const DISTINCT_SAMPLE: usize = 16_384;
 
 /// Integer syntax that is safe to store as a number: no leading zeros (postcodes, national ids)
 /// and no leading '+' (phone numbers) — those stay text so that nothing is lost.
@@ -384,6 +417,12 @@ impl TypeGuess {
     pub fn observe(&mut self, cell: &[u8]) {
         let b = trim_ascii(cell);
         self.non_null += 1;
+        if self.distinct.len() < DISTINCT_SAMPLE {
+            use std::hash::{BuildHasher, BuildHasherDefault};
+            let h = BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(b);
+            self.distinct.insert(h);
+            self.distinct_sampled += 1;
+        }
         if self.boolean {
             self.boolean = parse_bool(b).is_some();
         }
@@ -417,6 +456,11 @@ impl TypeGuess {
                 None => self.timestamp = false,
             }
         }
+    }
+
+    /// True when most sampled values are distinct (ids, emails, free text, measurements).
+    pub fn mostly_distinct(&self) -> bool {
+        self.distinct_sampled >= 1000 && self.distinct.len() as u64 * 2 > self.distinct_sampled
     }
 
     pub fn decide(&self) -> ColumnType {
@@ -488,7 +532,9 @@ pub fn build_column(
                 if batch.is_null(r, col, nulls) {
                     b.append_null();
                 } else {
-                    b.append_value(parse_i64(batch.cell(r, col)).ok_or_else(|| fail(r, "an integer"))?);
+                    b.append_value(
+                        parse_i64(batch.cell(r, col)).ok_or_else(|| fail(r, "an integer"))?,
+                    );
                 }
             }
             Arc::new(b.finish()) as ArrayRef
@@ -499,7 +545,9 @@ pub fn build_column(
                 if batch.is_null(r, col, nulls) {
                     b.append_null();
                 } else {
-                    b.append_value(parse_f64(batch.cell(r, col)).ok_or_else(|| fail(r, "a number"))?);
+                    b.append_value(
+                        parse_f64(batch.cell(r, col)).ok_or_else(|| fail(r, "a number"))?,
+                    );
                 }
             }
             Arc::new(b.finish())
@@ -540,7 +588,10 @@ pub fn build_column(
                     valid.append(true);
                 }
             }
-            Arc::new(Date32Array::new(values.into(), null_buffer(valid, null_count)))
+            Arc::new(Date32Array::new(
+                values.into(),
+                null_buffer(valid, null_count),
+            ))
         }
         ColumnType::Timestamp | ColumnType::TimestampUtc => {
             let want_offset = spec.ty == ColumnType::TimestampUtc;
@@ -583,7 +634,11 @@ pub fn build_column(
     })
 }
 
-fn build_strings(batch: &TextBatch, col: usize, nulls: &NullTokens) -> Result<StringArray, CellError> {
+fn build_strings(
+    batch: &TextBatch,
+    col: usize,
+    nulls: &NullTokens,
+) -> Result<StringArray, CellError> {
     let rows = batch.rows();
     let mut offsets: Vec<i32> = Vec::with_capacity(rows + 1);
     offsets.push(0);
@@ -607,7 +662,9 @@ fn build_strings(batch: &TextBatch, col: usize, nulls: &NullTokens) -> Result<St
     // One UTF-8 check for the whole column; on failure find the offending cell for the message.
     if let Err(e) = std::str::from_utf8(&values) {
         let pos = e.valid_up_to();
-        let row = offsets.partition_point(|&o| (o as usize) <= pos).saturating_sub(1);
+        let row = offsets
+            .partition_point(|&o| (o as usize) <= pos)
+            .saturating_sub(1);
         return Err(CellError {
             row,
             message: "contains bytes that are not valid UTF-8 (the file is in another encoding; \
@@ -616,12 +673,15 @@ fn build_strings(batch: &TextBatch, col: usize, nulls: &NullTokens) -> Result<St
         });
     }
     let offsets = OffsetBuffer::new(offsets.into());
-    StringArray::try_new(offsets, Buffer::from_vec(values), null_buffer(valid, null_count)).map_err(
-        |e| CellError {
-            row: 0,
-            message: e.to_string(),
-        },
+    StringArray::try_new(
+        offsets,
+        Buffer::from_vec(values),
+        null_buffer(valid, null_count),
     )
+    .map_err(|e| CellError {
+        row: 0,
+        message: e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -636,13 +696,21 @@ mod tests {
         }
         assert_eq!(g.decide(), ColumnType::Integer);
         g.observe(b"0123");
-        assert_eq!(g.decide(), ColumnType::String, "leading zeros are codes, not numbers");
+        assert_eq!(
+            g.decide(),
+            ColumnType::String,
+            "leading zeros are codes, not numbers"
+        );
         let mut g = TypeGuess::default();
         g.observe(b"+46701234567");
         assert_eq!(g.decide(), ColumnType::String);
         let mut g = TypeGuess::default();
         g.observe(b"123456789012345678901234");
-        assert_eq!(g.decide(), ColumnType::String, "ids too big for i64 must not become floats");
+        assert_eq!(
+            g.decide(),
+            ColumnType::String,
+            "ids too big for i64 must not become floats"
+        );
     }
 
     #[test]
@@ -655,9 +723,18 @@ mod tests {
         assert_eq!(decide(&["1", "2.5", "-3e4"]), ColumnType::Float);
         assert_eq!(decide(&["2020-01-31", "1999-12-01"]), ColumnType::Date);
         assert_eq!(decide(&["2020-02-30"]), ColumnType::String);
-        assert_eq!(decide(&["2020-01-31T10:00:00", "2020-01-31 10:00"]), ColumnType::Timestamp);
-        assert_eq!(decide(&["2020-01-31T10:00:00Z", "2020-01-31T10:00:00+02:00"]), ColumnType::TimestampUtc);
-        assert_eq!(decide(&["2020-01-31T10:00:00Z", "2020-01-31T10:00:00"]), ColumnType::String);
+        assert_eq!(
+            decide(&["2020-01-31T10:00:00", "2020-01-31 10:00"]),
+            ColumnType::Timestamp
+        );
+        assert_eq!(
+            decide(&["2020-01-31T10:00:00Z", "2020-01-31T10:00:00+02:00"]),
+            ColumnType::TimestampUtc
+        );
+        assert_eq!(
+            decide(&["2020-01-31T10:00:00Z", "2020-01-31T10:00:00"]),
+            ColumnType::String
+        );
         assert_eq!(decide(&["TRUE", "false"]), ColumnType::Boolean);
         assert_eq!(decide(&["1", "0"]), ColumnType::Integer);
         assert_eq!(decide(&["abc", "1"]), ColumnType::String);

@@ -10,7 +10,9 @@ use csv_core::{ReadRecordResult, ReaderBuilder};
 
 use super::cells::{ColumnSpec, NullTokens, TextBatch, TypeGuess, build_column};
 use super::source::{Compression, Encoding, SourceDigest, looks_utf8, open_text, sample_text};
-use super::{BatchSource, HeaderMode, ReadOptions, ReadReport, SkippedRows, finish_schema, unique_names};
+use super::{
+    BatchSource, HeaderMode, ReadOptions, ReadReport, SkippedRows, finish_schema, unique_names,
+};
 use crate::error::{Context, DataError, Result};
 
 const SNIFF_BYTES: usize = 1 << 20;
@@ -133,7 +135,11 @@ fn field_counts(sample: &[u8], delimiter: u8, complete: bool) -> Vec<usize> {
     let mut pos = 0;
     let mut fields = 0;
     while counts.len() < 200 {
-        let input = if pos < sample.len() { &sample[pos..] } else { &[][..] };
+        let input = if pos < sample.len() {
+            &sample[pos..]
+        } else {
+            &[][..]
+        };
         let (res, nin, _, nend) = rdr.read_record(input, &mut out, &mut ends[fields.min(4095)..]);
         pos += nin;
         fields += nend;
@@ -170,7 +176,10 @@ fn sniff_delimiter(sample: &[u8], complete: bool, tab_hint: bool) -> u8 {
         for &c in &counts {
             *freq.entry(c).or_insert(0usize) += 1;
         }
-        let (mode, n) = freq.into_iter().max_by_key(|&(c, n)| (n, c)).unwrap_or((1, 0));
+        let (mode, n) = freq
+            .into_iter()
+            .max_by_key(|&(c, n)| (n, c))
+            .unwrap_or((1, 0));
         if mode < 2 {
             continue;
         }
@@ -208,7 +217,10 @@ pub fn open(
     let sample = sample_text(path, compression, SNIFF_BYTES)?;
     let complete = sample.len() < SNIFF_BYTES;
     if sample.iter().all(u8::is_ascii_whitespace) {
-        return Err(DataError::bad_input(path, "the file contains no data (only blank space)"));
+        return Err(DataError::bad_input(
+            path,
+            "the file contains no data (only blank space)",
+        ));
     }
     if sample.starts_with(&[0xFF, 0xFE]) || sample.starts_with(&[0xFE, 0xFF]) {
         return Err(DataError::bad_input(
@@ -236,7 +248,10 @@ pub fn open(
 
     // Inference pass: the first `infer_rows` records (or the whole file).
     let nulls = NullTokens::new(&opts.null_tokens);
-    let mut tok = Tokenizer::new(open_text(path, compression, encoding, false)?.reader, delimiter);
+    let mut tok = Tokenizer::new(
+        open_text(path, compression, encoding, false)?.reader,
+        delimiter,
+    );
     let (mut data, mut used, mut ends) = (Vec::new(), 0usize, Vec::new());
     let first = tok
         .next_record(&mut data, &mut used, &mut ends)
@@ -300,7 +315,12 @@ pub fn open(
             .iter()
             .map(|b| match encoding {
                 Encoding::Utf8 => String::from_utf8_lossy(b).trim().to_string(),
-                Encoding::Latin1 => b.iter().map(|&c| c as char).collect::<String>().trim().to_string(),
+                Encoding::Latin1 => b
+                    .iter()
+                    .map(|&c| c as char)
+                    .collect::<String>()
+                    .trim()
+                    .to_string(),
             })
             .collect();
         unique_names(raw)
@@ -321,6 +341,12 @@ pub fn open(
     report.encoding = Some(encoding);
     report.null_tokens = nulls.tokens();
     report.inferred_from_rows = sampled as u64;
+    report.high_cardinality_columns = guesses
+        .iter()
+        .zip(schema.fields())
+        .filter(|(g, _)| g.mostly_distinct())
+        .map(|(_, f)| f.name().clone())
+        .collect();
 
     let source = open_text(path, compression, encoding, true)?;
     let mut tok = Tokenizer::new(source.reader, delimiter);
@@ -435,20 +461,24 @@ impl BatchSource for CsvBatches {
         }
         let mut columns = Vec::with_capacity(ncols);
         for (c, spec) in self.specs.iter().enumerate() {
-            let col = build_column(&self.batch, c, spec, &self.nulls).map_err(|e| DataError::BadCell {
-                path: self.path.clone(),
-                line: self.batch.lines[e.row],
-                column: self.schema.field(c).name().clone(),
-                message: format!(
-                    "{} (the column's type is {}; set another type for it in a --schema file, \
+            let col = build_column(&self.batch, c, spec, &self.nulls).map_err(|e| {
+                DataError::BadCell {
+                    path: self.path.clone(),
+                    line: self.batch.lines[e.row],
+                    column: self.schema.field(c).name().clone(),
+                    message: format!(
+                        "{} (the column's type is {}; set another type for it in a --schema file, \
                      or infer from more rows with --infer-rows)",
-                    e.message,
-                    spec.ty.name()
-                ),
+                        e.message,
+                        spec.ty.name()
+                    ),
+                }
             })?;
             columns.push(col);
         }
-        RecordBatch::try_new(self.schema.clone(), columns).ctx(|| "building a record batch".to_string()).map(Some)
+        RecordBatch::try_new(self.schema.clone(), columns)
+            .ctx(|| "building a record batch".to_string())
+            .map(Some)
     }
 
     fn bytes_read(&self) -> u64 {
@@ -477,11 +507,17 @@ mod tests {
     #[test]
     fn sniffs_common_delimiters() {
         assert_eq!(sniff_delimiter(b"a,b,c\n1,2,3\n4,5,6\n", true, false), b',');
-        assert_eq!(sniff_delimiter(b"a;b;c\n1,5;2;3\n4;5,5;6\n", true, false), b';');
+        assert_eq!(
+            sniff_delimiter(b"a;b;c\n1,5;2;3\n4;5,5;6\n", true, false),
+            b';'
+        );
         assert_eq!(sniff_delimiter(b"a\tb\n1\t2\n", true, false), b'\t');
         assert_eq!(sniff_delimiter(b"a|b|c\n1|2|3\n", true, false), b'|');
         // Commas inside quotes do not fool it.
-        assert_eq!(sniff_delimiter(b"name;note\n\"Smith, J\";x\n\"Doe, A\";y\n", true, false), b';');
+        assert_eq!(
+            sniff_delimiter(b"name;note\n\"Smith, J\";x\n\"Doe, A\";y\n", true, false),
+            b';'
+        );
         assert_eq!(sniff_delimiter(b"single\nrow\n", true, true), b'\t');
     }
 }

@@ -73,7 +73,10 @@ pub fn open(
 ) -> Result<(SchemaRef, Box<dyn BatchSource>)> {
     let encoding = opts.encoding.unwrap_or(Encoding::Utf8);
     let mut lines = Lines {
-        reader: BufReader::with_capacity(1 << 16, open_text(path, compression, encoding, false)?.reader),
+        reader: BufReader::with_capacity(
+            1 << 16,
+            open_text(path, compression, encoding, false)?.reader,
+        ),
         line: 0,
         buf: Vec::new(),
     };
@@ -84,7 +87,8 @@ pub fn open(
     let mut sampled = 0usize;
     let mut text = Vec::new();
     while sampled < limit {
-        let Some((line, bytes)) = lines.next().ctx(|| format!("reading {}", path.display()))? else {
+        let Some((line, bytes)) = lines.next().ctx(|| format!("reading {}", path.display()))?
+        else {
             break;
         };
         let obj = match parse_object(bytes) {
@@ -106,8 +110,17 @@ pub fn open(
         sampled += 1;
     }
     if sampled == 0 {
-        return Err(DataError::bad_input(path, "the file contains no JSON objects"));
+        return Err(DataError::bad_input(
+            path,
+            "the file contains no JSON objects",
+        ));
     }
+    report.high_cardinality_columns = names
+        .iter()
+        .zip(&guesses)
+        .filter(|(_, g)| g.mostly_distinct())
+        .map(|(n, _)| n.clone())
+        .collect();
     let specs: Vec<ColumnSpec> = guesses
         .iter()
         .map(|g| ColumnSpec {
@@ -188,7 +201,10 @@ impl BatchSource for JsonlBatches {
         };
         self.batch.clear();
         while self.batch.rows() < self.batch_rows {
-            let Some((line, bytes)) = lines.next().ctx(|| format!("reading {}", self.path.display()))? else {
+            let Some((line, bytes)) = lines
+                .next()
+                .ctx(|| format!("reading {}", self.path.display()))?
+            else {
                 break;
             };
             let bytes = bytes.to_vec();
@@ -201,13 +217,17 @@ impl BatchSource for JsonlBatches {
                 Err(m) => {
                     return Err(DataError::bad_input(
                         &self.path,
-                        format!("line {line}: {m} (pass --skip-bad-rows to skip and count such lines)"),
+                        format!(
+                            "line {line}: {m} (pass --skip-bad-rows to skip and count such lines)"
+                        ),
                     ));
                 }
             }
             let flags = self.batch.explicit_nulls.get_or_insert_with(Vec::new);
             for cell in &self.row_cells {
-                let present = cell.as_ref().is_some_and(|v| cell_text(v, &mut self.batch.data));
+                let present = cell
+                    .as_ref()
+                    .is_some_and(|v| cell_text(v, &mut self.batch.data));
                 flags.push(!present);
                 self.batch.ends.push(self.batch.data.len());
             }
@@ -221,16 +241,18 @@ impl BatchSource for JsonlBatches {
         self.lines = Some(lines);
         let mut columns = Vec::with_capacity(self.specs.len());
         for (c, spec) in self.specs.iter().enumerate() {
-            let col = build_column(&self.batch, c, spec, &self.nulls).map_err(|e| DataError::BadCell {
-                path: self.path.clone(),
-                line: self.batch.lines[e.row],
-                column: self.schema.field(c).name().clone(),
-                message: format!(
-                    "{} (the column's type is {}; set another type for it in a --schema file, \
+            let col = build_column(&self.batch, c, spec, &self.nulls).map_err(|e| {
+                DataError::BadCell {
+                    path: self.path.clone(),
+                    line: self.batch.lines[e.row],
+                    column: self.schema.field(c).name().clone(),
+                    message: format!(
+                        "{} (the column's type is {}; set another type for it in a --schema file, \
                      or infer from more rows with --infer-rows)",
-                    e.message,
-                    spec.ty.name()
-                ),
+                        e.message,
+                        spec.ty.name()
+                    ),
+                }
             })?;
             columns.push(col);
         }

@@ -65,7 +65,7 @@ impl Default for ReadOptions {
 }
 
 pub const DEFAULT_INFER_ROWS: usize = 10_000;
-pub const DEFAULT_BATCH_ROWS: usize = 65_536;
+pub const DEFAULT_BATCH_ROWS: usize = 8_192;
 
 /// A TOML file that corrects inferred column types:
 ///
@@ -98,9 +98,8 @@ pub enum ColumnOverride {
 
 impl SchemaOverride {
     pub fn from_file(path: &Path) -> Result<SchemaOverride> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            DataError::usage(format!("schema file {}: {e}", path.display()))
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| DataError::usage(format!("schema file {}: {e}", path.display())))?;
         let parsed: SchemaOverride = toml::from_str(&text)
             .map_err(|e| DataError::usage(format!("schema file {}: {e}", path.display())))?;
         for (name, col) in &parsed.columns {
@@ -161,6 +160,9 @@ pub struct ReadReport {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub overridden_columns: Vec<String>,
     pub warnings: Vec<String>,
+    /// Columns whose sampled values are mostly distinct (a storage hint, not provenance).
+    #[serde(skip)]
+    pub high_cardinality_columns: Vec<String>,
 }
 
 /// A format-specific stream of record batches.
@@ -223,7 +225,11 @@ pub fn open_table(path: &Path, opts: &ReadOptions) -> Result<TableReader> {
         ));
     }
     let mut opts = opts.clone();
-    if let Some(tokens) = opts.schema_override.as_ref().and_then(|o| o.null_tokens.clone()) {
+    if let Some(tokens) = opts
+        .schema_override
+        .as_ref()
+        .and_then(|o| o.null_tokens.clone())
+    {
         opts.null_tokens = tokens;
     }
     let file_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -241,9 +247,16 @@ pub fn open_table(path: &Path, opts: &ReadOptions) -> Result<TableReader> {
             .map(|o| o.columns.keys().cloned().collect())
             .unwrap_or_default(),
         warnings: Vec::new(),
+        high_cardinality_columns: Vec::new(),
     };
     let (schema, source) = match detected.format {
-        Format::Csv => csv::open(path, detected.compression, detected.tab_hint, &opts, &mut report)?,
+        Format::Csv => csv::open(
+            path,
+            detected.compression,
+            detected.tab_hint,
+            &opts,
+            &mut report,
+        )?,
         Format::Jsonl => jsonl::open(path, detected.compression, &opts, &mut report)?,
         Format::Parquet => {
             if opts.schema_override.is_some() {
@@ -269,7 +282,11 @@ pub(crate) fn unique_names(raw: Vec<String>) -> Vec<String> {
     raw.into_iter()
         .enumerate()
         .map(|(i, n)| {
-            let base = if n.is_empty() { format!("column_{}", i + 1) } else { n };
+            let base = if n.is_empty() {
+                format!("column_{}", i + 1)
+            } else {
+                n
+            };
             let mut name = base.clone();
             let mut k = 2;
             while !seen.insert(name.clone()) {
@@ -302,7 +319,9 @@ pub(crate) fn finish_schema(
                 ColumnOverride::Full { ty, format } => (ty, format.clone()),
             };
             let ty = ColumnType::parse(ty).ok_or_else(|| {
-                DataError::usage(format!("schema file: column '{col}' has unknown type '{ty}'"))
+                DataError::usage(format!(
+                    "schema file: column '{col}' has unknown type '{ty}'"
+                ))
             })?;
             specs[i] = ColumnSpec { ty, format };
         }

@@ -5,7 +5,9 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -76,14 +78,20 @@ pub fn detect(path: &Path, format_override: Option<Format>) -> Result<Detected> 
         },
     })?;
     if meta.is_dir() {
-        return Err(DataError::usage(format!("{}: is a directory, not a file", path.display())));
+        return Err(DataError::usage(format!(
+            "{}: is a directory, not a file",
+            path.display()
+        )));
     }
     if meta.len() == 0 {
         return Err(DataError::bad_input(path, "the file is empty"));
     }
     let mut head = [0u8; 8];
-    let n = read_up_to(&mut File::open(path).ctx(|| path.display().to_string())?, &mut head)
-        .ctx(|| path.display().to_string())?;
+    let n = read_up_to(
+        &mut File::open(path).ctx(|| path.display().to_string())?,
+        &mut head,
+    )
+    .ctx(|| path.display().to_string())?;
     let head = &head[..n];
 
     let compression = if head.starts_with(GZIP_MAGIC) {
@@ -98,7 +106,9 @@ pub fn detect(path: &Path, format_override: Option<Format>) -> Result<Detected> 
             if head.starts_with(magic) {
                 return Err(DataError::bad_input(
                     path,
-                    format!("the file is {what}; datalab reads plain or gzip-compressed files — unpack it first"),
+                    format!(
+                        "the file is {what}; datalab reads plain or gzip-compressed files — unpack it first"
+                    ),
                 ));
             }
         }
@@ -162,25 +172,56 @@ pub struct SourceDigest {
 }
 
 /// Shared view of how far a source has been read: for progress bars and the final digest.
+/// Hashing runs on its own thread so it does not slow the parser, which is the bottleneck.
 #[derive(Clone, Default)]
 pub struct SourceTap {
     bytes: Arc<AtomicU64>,
-    hasher: Arc<Mutex<Option<Sha256>>>,
+    hasher: Arc<Mutex<Option<HashWorker>>>,
+}
+
+struct HashWorker {
+    tx: SyncSender<Option<Vec<u8>>>,
+    handle: JoinHandle<Sha256>,
 }
 
 impl SourceTap {
+    fn hashing() -> SourceTap {
+        // Bounded: at most a few MiB of file bytes wait to be hashed.
+        let (tx, rx) = sync_channel::<Option<Vec<u8>>>(16);
+        let handle = std::thread::spawn(move || {
+            let mut h = Sha256::new();
+            while let Ok(Some(chunk)) = rx.recv() {
+                h.update(&chunk);
+            }
+            h
+        });
+        SourceTap {
+            bytes: Arc::default(),
+            hasher: Arc::new(Mutex::new(Some(HashWorker { tx, handle }))),
+        }
+    }
+
+    fn sender(&self) -> Option<SyncSender<Option<Vec<u8>>>> {
+        self.hasher.lock().ok()?.as_ref().map(|w| w.tx.clone())
+    }
+
     pub fn bytes_read(&self) -> u64 {
         self.bytes.load(Ordering::Relaxed)
     }
 
     /// The digest of everything read so far; call once, after reading to the end.
     pub fn finish(&self) -> Result<SourceDigest> {
-        let hasher = self
+        let worker = self
             .hasher
             .lock()
             .ok()
             .and_then(|mut h| h.take())
             .ok_or_else(|| DataError::Integrity("the source digest was not recorded".into()))?;
+        let _ = worker.tx.send(None);
+        let hasher = worker
+            .handle
+            .join()
+            .map_err(|_| DataError::Integrity("the hashing thread failed".into()))?;
         Ok(SourceDigest {
             sha256: hex::encode(hasher.finalize()),
             bytes: self.bytes_read(),
@@ -188,21 +229,23 @@ impl SourceTap {
     }
 }
 
-/// Reads a file while hashing every byte, so the source digest costs no second pass.
+/// Reads a file and passes a copy of every byte to the hashing thread.
 struct TappedFile {
     file: File,
-    tap: SourceTap,
+    bytes: Arc<AtomicU64>,
+    hash: Option<SyncSender<Option<Vec<u8>>>>,
 }
 
 impl Read for TappedFile {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.file.read(buf)?;
-        if let Ok(mut h) = self.tap.hasher.lock()
-            && let Some(h) = h.as_mut()
+        if n > 0
+            && let Some(tx) = &self.hash
+            && tx.send(Some(buf[..n].to_vec())).is_err()
         {
-            h.update(&buf[..n]);
+            return Err(io::Error::other("the hashing thread stopped"));
         }
-        self.tap.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -223,15 +266,22 @@ impl TextSource {
 }
 
 /// Opens `path` as a text byte stream. With `hash`, the raw file bytes are hashed on the way.
-pub fn open_text(path: &Path, compression: Compression, encoding: Encoding, hash: bool) -> Result<TextSource> {
+pub fn open_text(
+    path: &Path,
+    compression: Compression,
+    encoding: Encoding,
+    hash: bool,
+) -> Result<TextSource> {
     let file = File::open(path).ctx(|| format!("opening {}", path.display()))?;
-    let tap = SourceTap::default();
-    if hash && let Ok(mut h) = tap.hasher.lock() {
-        *h = Some(Sha256::new());
-    }
+    let tap = if hash {
+        SourceTap::hashing()
+    } else {
+        SourceTap::default()
+    };
     let raw = TappedFile {
         file,
-        tap: tap.clone(),
+        bytes: tap.bytes.clone(),
+        hash: tap.sender(),
     };
     let decompressed: Box<dyn Read + Send> = match compression {
         Compression::None => Box::new(raw),
@@ -258,7 +308,9 @@ pub fn hash_file(path: &Path) -> Result<SourceDigest> {
     let mut buf = vec![0u8; 1 << 20];
     let mut bytes = 0u64;
     loop {
-        let n = f.read(&mut buf).ctx(|| format!("reading {}", path.display()))?;
+        let n = f
+            .read(&mut buf)
+            .ctx(|| format!("reading {}", path.display()))?;
         if n == 0 {
             break;
         }
