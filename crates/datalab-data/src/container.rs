@@ -102,6 +102,16 @@ pub struct Manifest {
     pub imported_at: String,
     pub tool: ToolInfo,
     pub metadata: DescriptiveMetadata,
+    /// Set when this version was made from another one without new data (e.g. roles recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<DerivedFrom>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DerivedFrom {
+    pub version: u32,
+    pub id: String,
+    pub change: String,
 }
 
 /// Short, stable type names for manifests and listings.
@@ -472,8 +482,6 @@ fn commit(
         });
     }
     let version = previous_version.unwrap_or(0) + 1;
-    let dir_rel = format!("containers/{name}/v{version}");
-    let final_dir = home.root().join(&dir_rel);
 
     // Identical data stored under another name: share the file instead of a second copy.
     for other in catalog::find_by_data(&tx, &stored.sha256)? {
@@ -530,8 +538,32 @@ fn commit(
             version: env!("CARGO_PKG_VERSION").into(),
         },
         metadata: req.metadata.clone(),
+        derived_from: None,
     };
-    let manifest_json = serde_json::to_string_pretty(&manifest)
+    publish(home, tx, staging, &manifest, &digest.sha256)?;
+    Ok(ImportOutcome {
+        manifest,
+        created: true,
+        previous_version,
+        skipped,
+        warnings,
+    })
+}
+
+/// Makes a staged folder (holding `data.parquet`) the container version `manifest` describes:
+/// writes the manifest, moves the folder into place and records it, all under the catalog's
+/// write lock held by `tx`. On failure nothing becomes visible.
+fn publish(
+    home: &LabHome,
+    tx: rusqlite::Transaction<'_>,
+    staging: &Path,
+    manifest: &Manifest,
+    source_sha256: &str,
+) -> Result<()> {
+    let (name, version) = (manifest.name.as_str(), manifest.version);
+    let dir_rel = format!("containers/{name}/v{version}");
+    let final_dir = home.root().join(&dir_rel);
+    let manifest_json = serde_json::to_string_pretty(manifest)
         .map_err(|e| DataError::Integrity(format!("serialising the manifest: {e}")))?;
     write_atomic(&staging.join(MANIFEST_FILE), manifest_json.as_bytes())?;
 
@@ -552,9 +584,9 @@ fn commit(
         id: manifest.id.clone(),
         name: name.to_string(),
         version,
-        source_sha256: digest.sha256,
-        data_sha256: stored.sha256,
-        rows: stored.rows,
+        source_sha256: source_sha256.to_string(),
+        data_sha256: manifest.data.sha256.clone(),
+        rows: manifest.rows,
         columns: manifest.columns,
         imported_at: manifest.imported_at.clone(),
         dir: dir_rel,
@@ -568,13 +600,73 @@ fn commit(
     }
     make_read_only(&final_dir.join(DATA_FILE));
     make_read_only(&final_dir.join(MANIFEST_FILE));
-    Ok(ImportOutcome {
-        manifest,
-        created: true,
-        previous_version,
-        skipped,
-        warnings,
-    })
+    Ok(())
+}
+
+/// Records column roles as a new version of a container: same data (shared, not copied), a
+/// manifest whose schema carries the roles, `derived_from` naming the version it came from.
+/// Columns not named keep their current role. Unknown columns are a usage error.
+pub fn set_roles(
+    home: &LabHome,
+    r: &ContainerRef,
+    roles: &[(String, ColumnRole)],
+) -> Result<Manifest> {
+    let base = Container::open(home, r)?;
+    for (col, _) in roles {
+        if !base.manifest.schema.iter().any(|c| &c.name == col) {
+            return Err(DataError::usage(format!(
+                "{}@{} has no column '{col}'; its columns are: {}",
+                base.record.name,
+                base.record.version,
+                base.manifest
+                    .schema
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    let mut cat = home.catalog()?;
+    home.sweep_staging();
+    let staging = home.staging().join(format!(
+        "import-{}-{}",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
+    fs::create_dir(&staging).ctx(|| format!("creating {}", staging.display()))?;
+    let result = (|| {
+        let src = base.data_path();
+        let dst = staging.join(DATA_FILE);
+        if fs::hard_link(&src, &dst).is_err() {
+            fs::copy(&src, &dst).ctx(|| format!("copying {}", src.display()))?;
+        }
+        let tx = cat.begin_write()?;
+        let latest = catalog::versions(&tx, &base.record.name)?
+            .last()
+            .map(|v| v.version)
+            .unwrap_or(base.record.version);
+        let mut m = base.manifest.clone();
+        for c in &mut m.schema {
+            if let Some((_, role)) = roles.iter().find(|(n, _)| *n == c.name) {
+                c.role = Some(*role);
+            }
+        }
+        m.derived_from = Some(DerivedFrom {
+            version: base.record.version,
+            id: base.manifest.id.clone(),
+            change: "column roles recorded".into(),
+        });
+        m.id = uuid::Uuid::new_v4().to_string();
+        m.version = latest + 1;
+        m.imported_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        publish(home, tx, &staging, &m, &base.record.source_sha256)?;
+        Ok(m)
+    })();
+    if staging.exists() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result
 }
 
 /// Containers are immutable; read-only files make accidental edits fail loudly.

@@ -690,6 +690,697 @@ pub fn is_valid_national_id(country: &str, s: &str) -> Option<bool> {
     Some(check(s))
 }
 
+// ---------------------------------------------------------------------------------------------
+// More schemes, used by PII detection (`datalab-assess`)
+// ---------------------------------------------------------------------------------------------
+
+/// Whether `year-month-day` is a real date of the proleptic Gregorian calendar.
+pub fn is_valid_calendar_date(year: i32, month: u32, day: u32) -> bool {
+    is_valid_date(year, month, day)
+}
+
+/// ISO 7064 MOD 11,10 check digit of `digits` (values 0–9): the hybrid system used by the
+/// German tax ID, German VAT numbers and the Croatian OIB.
+pub fn iso7064_mod11_10_check_digit(digits: &[u8]) -> u8 {
+    let mut product = 10u32;
+    for &d in digits {
+        let mut sum = (u32::from(d) + product) % 10;
+        if sum == 0 {
+            sum = 10;
+        }
+        product = (2 * sum) % 11;
+    }
+    match 11 - product {
+        10 => 0,
+        c => c as u8,
+    }
+}
+
+// Norway: fødselsnummer -----------------------------------------------------------------------
+
+const NO_K1_WEIGHTS: [u32; 9] = [3, 7, 6, 1, 8, 9, 4, 5, 2];
+const NO_K2_WEIGHTS: [u32; 10] = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
+
+fn mod11_control(digits: &[u8], weights: &[u32]) -> Option<u8> {
+    let sum: u32 = digits
+        .iter()
+        .zip(weights)
+        .map(|(&d, &w)| u32::from(d) * w)
+        .sum();
+    match 11 - sum % 11 {
+        11 => Some(0),
+        10 => None,
+        c => Some(c as u8),
+    }
+}
+
+/// The two control digits of a Norwegian fødselsnummer from its first nine digits
+/// `DDMMYYIII` (weights 3,7,6,1,8,9,4,5,2 and 5,4,3,2,7,6,5,4,3,2, modulus 11); `None` when a
+/// remainder makes the individual number unusable.
+pub fn no_fodselsnummer_control_digits(first9: &[u8]) -> Option<(u8, u8)> {
+    if first9.len() != 9 {
+        return None;
+    }
+    let k1 = mod11_control(first9, &NO_K1_WEIGHTS)?;
+    let mut ten = [0u8; 10];
+    ten[..9].copy_from_slice(first9);
+    ten[9] = k1;
+    let k2 = mod11_control(&ten, &NO_K2_WEIGHTS)?;
+    Some((k1, k2))
+}
+
+/// Birth year of a Norwegian fødselsnummer from its two-digit year and individual number
+/// (000–999), following Skatteetaten's allocation: 000–499 → 1900s; 500–749 with `YY` ≥ 54 →
+/// 1854–1899; 500–999 with `YY` ≤ 39 → 2000–2039; 900–999 with `YY` ≥ 40 → 1940–1999.
+pub fn no_fodselsnummer_birth_year(yy: u8, individual: u16) -> Option<i32> {
+    let yy = i32::from(yy);
+    match (individual, yy) {
+        (0..=499, 0..=99) => Some(1900 + yy),
+        (500..=749, 54..=99) => Some(1800 + yy),
+        (500..=999, 0..=39) => Some(2000 + yy),
+        (900..=999, 40..=99) => Some(1900 + yy),
+        _ => None,
+    }
+}
+
+/// Norwegian fødselsnummer `DDMMYYIIIKK` (11 digits, or `DDMMYY IIIKK`): a real birth date
+/// (D-numbers add 40 to the day, H-numbers 40 to the month), a century consistent with the
+/// individual number, and both mod-11 control digits.
+pub fn is_valid_no_fodselsnummer(s: &str) -> bool {
+    let b = s.as_bytes();
+    let d: [u8; 11] = match b.len() {
+        11 => match digit_values::<11>(b) {
+            Some(d) => d,
+            None => return false,
+        },
+        12 if b[6] == b' ' => {
+            let mut joined = [0u8; 11];
+            joined[..6].copy_from_slice(&b[..6]);
+            joined[6..].copy_from_slice(&b[7..]);
+            match digit_values::<11>(&joined) {
+                Some(d) => d,
+                None => return false,
+            }
+        }
+        _ => return false,
+    };
+    let mut day = u32::from(d[0] * 10 + d[1]);
+    let mut month = u32::from(d[2] * 10 + d[3]);
+    if day > 40 {
+        day -= 40; // D-number
+    }
+    if month > 40 {
+        month -= 40; // H-number
+    }
+    let individual = number(&d[6..9]) as u16;
+    let Some(year) = no_fodselsnummer_birth_year(d[4] * 10 + d[5], individual) else {
+        return false;
+    };
+    is_valid_date(year, month, day)
+        && no_fodselsnummer_control_digits(&d[..9]) == Some((d[9], d[10]))
+}
+
+// Poland: PESEL -------------------------------------------------------------------------------
+
+const PESEL_WEIGHTS: [u32; 10] = [1, 3, 7, 9, 1, 3, 7, 9, 1, 3];
+
+/// Check digit of a Polish PESEL from its first ten digits (weights 1,3,7,9,…, mod 10).
+pub fn pesel_check_digit(first10: &[u8]) -> u8 {
+    let sum: u32 = first10
+        .iter()
+        .zip(PESEL_WEIGHTS)
+        .map(|(&d, w)| u32::from(d) * w)
+        .sum();
+    ((10 - sum % 10) % 10) as u8
+}
+
+/// Polish PESEL `YYMMDDZZZXQ`: a real birth date, where the month carries the century
+/// (+80 for the 1800s, +0 for the 1900s, +20, +40, +60 for the 2000s, 2100s, 2200s), and the
+/// check digit.
+pub fn is_valid_pesel(s: &str) -> bool {
+    let Some(d) = digit_values::<11>(s.as_bytes()) else {
+        return false;
+    };
+    let yy = i32::from(d[0] * 10 + d[1]);
+    let mm = u32::from(d[2] * 10 + d[3]);
+    let (century, month) = match mm {
+        81..=92 => (1800, mm - 80),
+        1..=12 => (1900, mm),
+        21..=32 => (2000, mm - 20),
+        41..=52 => (2100, mm - 40),
+        61..=72 => (2200, mm - 60),
+        _ => return false,
+    };
+    let day = u32::from(d[4] * 10 + d[5]);
+    is_valid_date(century + yy, month, day) && pesel_check_digit(&d[..10]) == d[10]
+}
+
+// Germany: steuerliche Identifikationsnummer ---------------------------------------------------
+
+/// German tax identification number (Steuer-IdNr.), 11 digits (spaces ignored): the first
+/// digit is not 0; among the first ten digits exactly one digit occurs twice or three times
+/// (three identical digits never all adjacent) and every other digit at most once; the last
+/// digit is the ISO 7064 MOD 11,10 check digit.
+pub fn is_valid_de_tax_id(s: &str) -> bool {
+    let Some(b) = compact::<11>(s, b" ") else {
+        return false;
+    };
+    let Some(d) = digit_values::<11>(&b) else {
+        return false;
+    };
+    if d[0] == 0 {
+        return false;
+    }
+    let mut counts = [0u8; 10];
+    for &x in &d[..10] {
+        counts[usize::from(x)] += 1;
+    }
+    let mut repeated = (0..10).filter(|&x| counts[x] > 1);
+    let (Some(digit), None) = (repeated.next(), repeated.next()) else {
+        return false;
+    };
+    match counts[digit] {
+        2 => {}
+        3 => {
+            let run = d[..10]
+                .windows(3)
+                .any(|w| w.iter().all(|&x| usize::from(x) == digit));
+            if run {
+                return false;
+            }
+        }
+        _ => return false,
+    }
+    iso7064_mod11_10_check_digit(&d[..10]) == d[10]
+}
+
+// Spain: DNI and NIE ---------------------------------------------------------------------------
+
+const ES_LETTERS: &[u8; 23] = b"TRWAGMYFPDXBNJZSQVHLCKE";
+
+/// Control letter of a Spanish DNI (or NIE, with X/Y/Z read as 0/1/2): `n mod 23` indexed
+/// into `TRWAGMYFPDXBNJZSQVHLCKE`.
+pub fn es_control_letter(n: u32) -> char {
+    char::from(ES_LETTERS[(n % 23) as usize])
+}
+
+/// Digits and final letter of a Spanish DNI/NIE body with `.`, `-` and spaces removed and
+/// the letter upper-cased.
+fn es_compact<const N: usize>(s: &str) -> Option<[u8; N]> {
+    let mut out = compact::<N>(s, b".- ")?;
+    out[N - 1] = out[N - 1].to_ascii_uppercase();
+    out[0] = out[0].to_ascii_uppercase();
+    Some(out)
+}
+
+/// Spanish DNI: eight digits and the mod-23 control letter, e.g. `12345678Z`
+/// (`12.345.678-Z`, `12345678-Z` and a lower-case letter are accepted).
+pub fn is_valid_es_dni(s: &str) -> bool {
+    let Some(b) = es_compact::<9>(s) else {
+        return false;
+    };
+    let Some(d) = digit_values::<8>(&b[..8]) else {
+        return false;
+    };
+    b[8] == es_control_letter(number(&d) as u32) as u8
+}
+
+/// Spanish NIE (foreigner's number): `X`, `Y` or `Z`, seven digits and the control letter
+/// computed as for a DNI with the first letter read as 0, 1 or 2, e.g. `X1234567L`.
+pub fn is_valid_es_nie(s: &str) -> bool {
+    let Some(b) = es_compact::<9>(s) else {
+        return false;
+    };
+    let lead = match b[0] {
+        b'X' => 0,
+        b'Y' => 1,
+        b'Z' => 2,
+        _ => return false,
+    };
+    let Some(d) = digit_values::<7>(&b[1..8]) else {
+        return false;
+    };
+    b[8] == es_control_letter(lead * 10_000_000 + number(&d) as u32) as u8
+}
+
+// Italy: codice fiscale ------------------------------------------------------------------------
+
+/// Values of the characters in odd (1st, 3rd, …) positions of a codice fiscale, for `0`–`9`
+/// and then `A`–`Z` (a digit counts as the letter in the same place of the alphabet).
+const CF_ODD: [u8; 26] = [
+    1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23,
+];
+/// Letters that replace the digits 0–9 in "omocodia" (homocode) variants.
+const CF_OMOCODE: &[u8; 10] = b"LMNPQRSTUV";
+/// Month letters of a codice fiscale, January to December.
+const CF_MONTHS: &[u8; 12] = b"ABCDEHLMPRST";
+/// Positions (0-based) that hold digits, or their omocodia letters.
+const CF_DIGIT_POSITIONS: [usize; 7] = [6, 7, 9, 10, 12, 13, 14];
+
+/// Check character of an Italian codice fiscale from its first fifteen characters
+/// (upper case): odd positions through the conversion table, even positions at face value,
+/// sum mod 26 as a letter. `None` for characters other than `A`–`Z`, `0`–`9`.
+pub fn it_codice_fiscale_check_char(first15: &str) -> Option<char> {
+    let b = first15.as_bytes();
+    if b.len() != 15 {
+        return None;
+    }
+    let mut sum = 0u32;
+    for (i, &c) in b.iter().enumerate() {
+        let index = match c {
+            b'0'..=b'9' => c - b'0',
+            b'A'..=b'Z' => c - b'A',
+            _ => return None,
+        };
+        sum += u32::from(if i % 2 == 0 {
+            CF_ODD[usize::from(index)]
+        } else {
+            index
+        });
+    }
+    Some(char::from(b'A' + (sum % 26) as u8))
+}
+
+/// Italian codice fiscale of a person (16 characters, case-insensitive): three letters of
+/// the surname and three of the name, birth year, month letter, day (plus 40 for women),
+/// place code (letter and three digits), check character; digits may be replaced by the
+/// omocodia letters `LMNPQRSTUV`. The day must exist in that month (29 February whenever
+/// the two-digit year allows a leap year).
+pub fn is_valid_it_codice_fiscale(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 16 {
+        return false;
+    }
+    let mut up = [0u8; 16];
+    for (u, &c) in up.iter_mut().zip(b) {
+        *u = c.to_ascii_uppercase();
+    }
+    // Undo omocodia to read the date; the check character covers the characters as written.
+    let mut plain = up;
+    for &i in &CF_DIGIT_POSITIONS {
+        let c = plain[i];
+        if c.is_ascii_digit() {
+            continue;
+        }
+        match CF_OMOCODE.iter().position(|&o| o == c) {
+            Some(v) => plain[i] = b'0' + v as u8,
+            None => return false,
+        }
+    }
+    let letters_ok = [0, 1, 2, 3, 4, 5, 8, 11, 15]
+        .iter()
+        .all(|&i| plain[i].is_ascii_uppercase());
+    if !letters_ok {
+        return false;
+    }
+    let Some(month) = CF_MONTHS.iter().position(|&m| m == plain[8]) else {
+        return false;
+    };
+    let (Some(yy), Some(dd)) = (
+        digit_values::<2>(&plain[6..8]),
+        digit_values::<2>(&plain[9..11]),
+    ) else {
+        return false;
+    };
+    if digit_values::<3>(&plain[12..15]).is_none() {
+        return false;
+    }
+    let mut day = u32::from(dd[0] * 10 + dd[1]);
+    if day > 40 {
+        day -= 40;
+    }
+    let year = 2000 + i32::from(yy[0] * 10 + yy[1]);
+    if !is_valid_date(year, month as u32 + 1, day) {
+        return false;
+    }
+    let Ok(first15) = std::str::from_utf8(&up[..15]) else {
+        return false;
+    };
+    it_codice_fiscale_check_char(first15) == Some(char::from(up[15]))
+}
+
+// Full IBAN registry ---------------------------------------------------------------------------
+
+/// IBAN length for every country in the SWIFT IBAN registry (a superset of [`iban_length`],
+/// which lists the countries the demo generator builds).
+pub fn iban_registry_length(country: &str) -> Option<usize> {
+    if let Some(len) = iban_length(country) {
+        return Some(len);
+    }
+    let len = match country {
+        "AD" => 24,
+        "AE" => 23,
+        "AL" => 28,
+        "AZ" => 28,
+        "BA" => 20,
+        "BG" => 22,
+        "BH" => 22,
+        "BI" => 27,
+        "BR" => 29,
+        "BY" => 28,
+        "CR" => 22,
+        "CY" => 28,
+        "DJ" => 27,
+        "DO" => 28,
+        "EG" => 29,
+        "FK" => 18,
+        "GE" => 22,
+        "GI" => 23,
+        "GT" => 28,
+        "HN" => 28,
+        "HR" => 21,
+        "IL" => 23,
+        "IQ" => 23,
+        "JO" => 30,
+        "KW" => 30,
+        "KZ" => 20,
+        "LB" => 28,
+        "LC" => 32,
+        "LI" => 21,
+        "LY" => 25,
+        "MD" => 24,
+        "ME" => 22,
+        "MK" => 19,
+        "MN" => 20,
+        "MR" => 27,
+        "MT" => 31,
+        "MU" => 30,
+        "NI" => 28,
+        "OM" => 23,
+        "PK" => 24,
+        "PS" => 29,
+        "QA" => 29,
+        "RO" => 24,
+        "RS" => 22,
+        "RU" => 33,
+        "SA" => 24,
+        "SC" => 31,
+        "SD" => 18,
+        "SM" => 27,
+        "SO" => 23,
+        "ST" => 25,
+        "SV" => 28,
+        "TL" => 23,
+        "TN" => 24,
+        "TR" => 26,
+        "UA" => 29,
+        "VA" => 22,
+        "VG" => 24,
+        "XK" => 20,
+        "YE" => 30,
+        _ => return None,
+    };
+    Some(len)
+}
+
+/// As [`is_valid_iban`], for every country of the IBAN registry ([`iban_registry_length`]).
+pub fn is_valid_iban_registry(s: &str) -> bool {
+    let mut buf = [0u8; 34];
+    let mut n = 0;
+    for b in s.bytes() {
+        if b == b' ' {
+            continue;
+        }
+        if n == buf.len() || !b.is_ascii_alphanumeric() {
+            return false;
+        }
+        buf[n] = b.to_ascii_uppercase();
+        n += 1;
+    }
+    if n < 5 {
+        return false;
+    }
+    let iban = &buf[..n];
+    let Ok(country) = std::str::from_utf8(&iban[..2]) else {
+        return false;
+    };
+    if iban_registry_length(country) != Some(n) || !iban[2..4].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    mod97_fold(0, iban[4..].iter().chain(&iban[..4]).copied()) == Some(1)
+}
+
+// EU VAT identification numbers ---------------------------------------------------------------
+
+/// Result of [`eu_vat_check`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VatCheck {
+    /// Not an EU VAT number: unknown prefix, or characters or length outside the country's format.
+    NotVat,
+    /// The country's format, but the check digits are wrong.
+    Invalid,
+    /// The country's format; no check digits are verified for this country (or this variant).
+    FormatOnly,
+    /// The country's format and correct check digits.
+    Valid,
+}
+
+fn vat_result(ok: bool) -> VatCheck {
+    if ok {
+        VatCheck::Valid
+    } else {
+        VatCheck::Invalid
+    }
+}
+
+fn weighted_sum(d: &[u8], weights: &[u32]) -> u32 {
+    d.iter().zip(weights).map(|(&x, &w)| u32::from(x) * w).sum()
+}
+
+/// Digit values of an all-digit byte slice of any length.
+fn all_digits(b: &[u8]) -> Option<Vec<u8>> {
+    b.iter()
+        .map(|&c| c.is_ascii_digit().then_some(c - b'0'))
+        .collect()
+}
+
+/// Spanish CIF control (for legal entities): the digit and its letter form `JABCDEFGHI`.
+fn es_cif_control(d: &[u8]) -> (u8, u8) {
+    let mut sum = 0u32;
+    for (i, &x) in d.iter().enumerate() {
+        let x = u32::from(x);
+        sum += if i % 2 == 0 {
+            let p = 2 * x;
+            p / 10 + p % 10
+        } else {
+            x
+        };
+    }
+    let c = ((10 - sum % 10) % 10) as u8;
+    (b'0' + c, b"JABCDEFGHI"[usize::from(c)])
+}
+
+/// Checks an EU VAT identification number in the VIES form: the two-letter prefix (`EL`
+/// for Greece, `XI` for Northern Ireland) and the national number. Spaces, dots and dashes
+/// are ignored, letters may be lower case.
+///
+/// Check digits are verified for AT, BE, DE, DK, EE, EL, ES, FI, FR (numeric key), HR, HU,
+/// IT, LU, NL (mod 11 or, for sole proprietors since 2020, mod 97), PL, PT, SE, SI and SK;
+/// BG, CY, CZ, IE, LT, LV, MT, RO and XI are checked for format only.
+pub fn eu_vat_check(s: &str) -> VatCheck {
+    let mut buf = [0u8; 16];
+    let mut n = 0;
+    for c in s.bytes() {
+        if matches!(c, b' ' | b'.' | b'-') {
+            continue;
+        }
+        // `+` and `*` occur in old Irish numbers only; every other format rejects them.
+        if n == buf.len() || !(c.is_ascii_alphanumeric() || c == b'+' || c == b'*') {
+            return VatCheck::NotVat;
+        }
+        buf[n] = c.to_ascii_uppercase();
+        n += 1;
+    }
+    if n < 4 {
+        return VatCheck::NotVat;
+    }
+    let (prefix, body) = buf[..n].split_at(2);
+    let digits = all_digits(body);
+    let len = body.len();
+    match (prefix, digits) {
+        (b"AT", _) => {
+            let Some(d) = (body.len() == 9 && body[0] == b'U')
+                .then(|| all_digits(&body[1..]))
+                .flatten()
+            else {
+                return VatCheck::NotVat;
+            };
+            let mut sum = 0u32;
+            for (i, &x) in d[..7].iter().enumerate() {
+                let p = u32::from(x) * if i % 2 == 1 { 2 } else { 1 };
+                sum += p / 10 + p % 10;
+            }
+            vat_result((10 - (sum + 4) % 10) % 10 == u32::from(d[7]))
+        }
+        (b"BE", Some(d)) if len == 10 && d[0] <= 1 => {
+            let first8 = number(&d[..8]);
+            vat_result(97 - first8 % 97 == number(&d[8..]))
+        }
+        (b"BE", Some(d)) if len == 9 => {
+            let first7 = number(&d[..7]);
+            vat_result(97 - first7 % 97 == number(&d[7..]))
+        }
+        (b"DE", Some(d)) if len == 9 && d[0] != 0 => {
+            vat_result(iso7064_mod11_10_check_digit(&d[..8]) == d[8])
+        }
+        (b"DK", Some(d)) if len == 8 && d[0] != 0 => {
+            vat_result(weighted_sum(&d, &[2, 7, 6, 5, 4, 3, 2, 1]).is_multiple_of(11))
+        }
+        (b"EE", Some(d)) if len == 9 => {
+            let sum = weighted_sum(&d[..8], &[3, 7, 1, 3, 7, 1, 3, 7]);
+            vat_result((10 - sum % 10) % 10 == u32::from(d[8]))
+        }
+        (b"EL", Some(d)) if len == 9 => {
+            let sum: u32 = d[..8]
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| u32::from(x) << (8 - i))
+                .sum();
+            vat_result(sum % 11 % 10 == u32::from(d[8]))
+        }
+        (b"ES", _) if len == 9 => {
+            let last = body[8];
+            let Some(mid) = all_digits(&body[1..8]) else {
+                return VatCheck::NotVat;
+            };
+            let mid_n = number(&mid) as u32;
+            match body[0] {
+                b'0'..=b'9' => {
+                    let first = u32::from(body[0] - b'0');
+                    vat_result(es_control_letter(first * 10_000_000 + mid_n) as u8 == last)
+                }
+                b'X' | b'Y' | b'Z' => {
+                    let lead = u32::from(body[0] - b'X');
+                    vat_result(es_control_letter(lead * 10_000_000 + mid_n) as u8 == last)
+                }
+                b'K' | b'L' | b'M' => vat_result(es_control_letter(mid_n) as u8 == last),
+                b'A' | b'B' | b'C' | b'D' | b'E' | b'F' | b'G' | b'H' | b'J' | b'N' | b'P'
+                | b'Q' | b'R' | b'S' | b'U' | b'V' | b'W' => {
+                    let (digit, letter) = es_cif_control(&mid);
+                    let ok = match body[0] {
+                        b'A' | b'B' | b'E' | b'H' => last == digit,
+                        b'K' | b'N' | b'P' | b'Q' | b'S' | b'W' => last == letter,
+                        _ => last == digit || last == letter,
+                    };
+                    vat_result(ok)
+                }
+                _ => VatCheck::NotVat,
+            }
+        }
+        (b"FI", Some(d)) if len == 8 => {
+            let ok = match weighted_sum(&d[..7], &[7, 9, 10, 5, 8, 4, 2]) % 11 {
+                0 => d[7] == 0,
+                1 => false,
+                r => u32::from(d[7]) == 11 - r,
+            };
+            vat_result(ok)
+        }
+        (b"FR", _) if len == 11 => {
+            let Some(siren) = all_digits(&body[2..]) else {
+                return VatCheck::NotVat;
+            };
+            match all_digits(&body[..2]) {
+                Some(key) => vat_result((12 + 3 * (number(&siren) % 97)) % 97 == number(&key)),
+                // New-style alphanumeric keys (letters except O and I) have no public check.
+                None if body[..2]
+                    .iter()
+                    .all(|&c| c.is_ascii_alphanumeric() && c != b'O' && c != b'I') =>
+                {
+                    VatCheck::FormatOnly
+                }
+                None => VatCheck::NotVat,
+            }
+        }
+        (b"HR", Some(d)) if len == 11 => {
+            vat_result(iso7064_mod11_10_check_digit(&d[..10]) == d[10])
+        }
+        (b"HU", Some(d)) if len == 8 => {
+            let sum = weighted_sum(&d[..7], &[9, 7, 3, 1, 9, 7, 3]);
+            vat_result((10 - sum % 10) % 10 == u32::from(d[7]))
+        }
+        (b"IT", Some(d)) if len == 11 => {
+            let ok = std::str::from_utf8(body).is_ok_and(luhn_valid);
+            vat_result(ok && d[..7].iter().any(|&x| x != 0))
+        }
+        (b"LU", Some(d)) if len == 8 => vat_result(number(&d[..6]) % 89 == number(&d[6..])),
+        (b"NL", _) if len == 12 && body[9] == b'B' => {
+            let (Some(d), Some(suffix)) = (all_digits(&body[..9]), all_digits(&body[10..])) else {
+                return VatCheck::NotVat;
+            };
+            let elfproef = bsn_check_digit(&d[..8]) == Some(d[8]) && d.iter().any(|&x| x != 0);
+            // "NL" = 23 21, "B" = 11 in the ISO 7064 MOD 97-10 numbering.
+            let rem = mod97_fold(0, *b"2321").and_then(|r| {
+                mod97_fold(r, d.iter().map(|&x| b'0' + x))
+                    .and_then(|r| mod97_fold(r, *b"11"))
+                    .and_then(|r| mod97_fold(r, suffix.iter().map(|&x| b'0' + x)))
+            });
+            vat_result(elfproef || rem == Some(1))
+        }
+        (b"PL", Some(d)) if len == 10 => {
+            let ok = match weighted_sum(&d[..9], &[6, 5, 7, 2, 3, 4, 5, 6, 7]) % 11 {
+                10 => false,
+                r => u32::from(d[9]) == r,
+            };
+            vat_result(ok)
+        }
+        (b"PT", Some(d)) if len == 9 => {
+            let r = 11 - weighted_sum(&d[..8], &[9, 8, 7, 6, 5, 4, 3, 2]) % 11;
+            vat_result(u32::from(d[8]) == if r >= 10 { 0 } else { r })
+        }
+        (b"SE", Some(d)) if len == 12 && d[10] == 0 && d[11] == 1 => {
+            vat_result(luhn_check_digit(&d[..9]) == d[9])
+        }
+        (b"SI", Some(d)) if len == 8 && d[0] != 0 => {
+            let ok = match 11 - weighted_sum(&d[..7], &[8, 7, 6, 5, 4, 3, 2]) % 11 {
+                11 => false,
+                10 => d[7] == 0,
+                c => u32::from(d[7]) == c,
+            };
+            vat_result(ok)
+        }
+        (b"SK", Some(d)) if len == 10 && d[0] != 0 && matches!(d[2], 2 | 3 | 4 | 7 | 8 | 9) => {
+            vat_result(number(&d).is_multiple_of(11))
+        }
+        (b"BG", Some(_)) if len == 9 || len == 10 => VatCheck::FormatOnly,
+        (b"CY", _)
+            if len == 9 && all_digits(&body[..8]).is_some() && body[8].is_ascii_uppercase() =>
+        {
+            VatCheck::FormatOnly
+        }
+        (b"CZ", Some(_)) if (8..=10).contains(&len) => VatCheck::FormatOnly,
+        (b"IE", _) if ie_vat_format(body) => VatCheck::FormatOnly,
+        (b"LT", Some(_)) if len == 9 || len == 12 => VatCheck::FormatOnly,
+        (b"LV", Some(_)) if len == 11 => VatCheck::FormatOnly,
+        (b"MT", Some(_)) if len == 8 => VatCheck::FormatOnly,
+        (b"RO", Some(d)) if (6..=10).contains(&len) && d[0] != 0 => VatCheck::FormatOnly,
+        (b"XI", Some(_)) if len == 9 || len == 12 => VatCheck::FormatOnly,
+        (b"XI", _) if len == 5 && (body.starts_with(b"GD") || body.starts_with(b"HA")) => {
+            match all_digits(&body[2..]) {
+                Some(_) => VatCheck::FormatOnly,
+                None => VatCheck::NotVat,
+            }
+        }
+        _ => VatCheck::NotVat,
+    }
+}
+
+/// Irish VAT formats: seven digits and one or two letters (`1234567T`, `1234567TW`), or the
+/// old form digit, letter or `+`/`*`, five digits, letter.
+fn ie_vat_format(b: &[u8]) -> bool {
+    let seven = b.len() >= 8 && b[..7].iter().all(u8::is_ascii_digit);
+    match b.len() {
+        8 if seven => b[7].is_ascii_uppercase(),
+        9 if seven => b[7].is_ascii_uppercase() && b[8].is_ascii_uppercase(),
+        8 => {
+            b[0].is_ascii_digit()
+                && (b[1].is_ascii_uppercase() || b[1] == b'+' || b[1] == b'*')
+                && b[2..7].iter().all(u8::is_ascii_digit)
+                && b[7].is_ascii_uppercase()
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

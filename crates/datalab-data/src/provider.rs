@@ -240,10 +240,13 @@ pub trait AggregateProvider {
     fn group_counts(&self, query: &GroupQuery) -> Result<GroupTable>;
 }
 
+/// A column's lookup table, the label dictionary it produces, and base code → label code.
+type Mapping = (Arc<ValueMap>, Dictionary, Vec<u32>);
+
 /// Per-query state shared by both providers: encoders, mappings and the group hash table.
 struct Grouper {
     columns: Vec<String>,
-    mappings: Vec<Option<(Arc<ValueMap>, Dictionary, Vec<u32>)>>,
+    mappings: Vec<Option<Mapping>>,
     sum_columns: Vec<String>,
     index: FxHashMap<Vec<u32>, u32>,
     keys: Vec<u32>,

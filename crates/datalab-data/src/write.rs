@@ -162,7 +162,7 @@ pub fn parquet_properties(no_dictionary: &[String]) -> WriterProperties {
 
 /// Streams batches into one output format.
 pub enum BatchWriter<W: Write + Send> {
-    Csv(arrow_csv::Writer<W>),
+    Csv(Box<arrow_csv::Writer<W>>),
     Parquet(Box<ArrowWriter<W>>),
     Jsonl(JsonlWriter<W>),
 }
@@ -170,9 +170,9 @@ pub enum BatchWriter<W: Write + Send> {
 impl<W: Write + Send> BatchWriter<W> {
     pub fn new(format: Format, out: W, schema: &SchemaRef) -> Result<Self> {
         Ok(match format {
-            Format::Csv => {
-                BatchWriter::Csv(arrow_csv::WriterBuilder::new().with_header(true).build(out))
-            }
+            Format::Csv => BatchWriter::Csv(Box::new(
+                arrow_csv::WriterBuilder::new().with_header(true).build(out),
+            )),
             Format::Parquet => BatchWriter::Parquet(Box::new(
                 ArrowWriter::try_new(out, schema.clone(), Some(parquet_properties(&[])))
                     .ctx(|| "starting a Parquet file".to_string())?,
@@ -192,7 +192,7 @@ impl<W: Write + Send> BatchWriter<W> {
     /// Flushes everything and returns the underlying writer.
     pub fn finish(self) -> Result<W> {
         match self {
-            BatchWriter::Csv(w) => Ok(w.into_inner()),
+            BatchWriter::Csv(w) => Ok((*w).into_inner()),
             BatchWriter::Parquet(w) => w.into_inner().ctx(|| "finishing Parquet".to_string()),
             BatchWriter::Jsonl(w) => Ok(w.out),
         }

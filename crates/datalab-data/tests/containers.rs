@@ -212,3 +212,41 @@ fn a_container_answers_grouped_counts_by_streaming_its_data() {
         ]
     );
 }
+
+#[test]
+fn roles_are_recorded_as_a_new_version_sharing_the_data() {
+    use datalab_data::ColumnRole;
+    let dir = tempfile::tempdir().unwrap();
+    let home = LabHome::new(dir.path().join("lab"));
+    let src = dir.path().join("r.csv");
+    std::fs::write(&src, "name,age,diagnosis\nAnn,30,E11\nBob,41,I10\n").unwrap();
+    let v1 = import(&home, &src, "r").unwrap().manifest;
+    let roles = vec![
+        ("name".to_string(), ColumnRole::Identifier),
+        ("age".to_string(), ColumnRole::QuasiIdentifier),
+    ];
+    let v2 = container::set_roles(&home, &"r".parse().unwrap(), &roles).unwrap();
+    assert_eq!(v2.version, 2);
+    assert_eq!(v2.schema[0].role, Some(ColumnRole::Identifier));
+    assert_eq!(v2.schema[1].role, Some(ColumnRole::QuasiIdentifier));
+    assert_eq!(v2.schema[2].role, None);
+    assert_eq!(v2.data.sha256, v1.data.sha256, "same data");
+    assert_eq!(v2.derived_from.as_ref().map(|d| d.version), Some(1));
+    // v1 is unchanged; both verify.
+    let c1 = Container::open(&home, &"r@1".parse().unwrap()).unwrap();
+    assert!(c1.manifest.schema.iter().all(|c| c.role.is_none()));
+    assert!(
+        container::verify(&home, &"r".parse().unwrap())
+            .unwrap()
+            .iter()
+            .all(|r| r.ok)
+    );
+    let e = container::set_roles(
+        &home,
+        &"r".parse().unwrap(),
+        &[("nope".into(), ColumnRole::Sensitive)],
+    )
+    .err()
+    .unwrap();
+    assert!(e.is_usage() && e.to_string().contains("'nope'"), "{e}");
+}
