@@ -32,6 +32,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Inspect(a) => inspect_cmd(&home, &a, json),
         Command::Export(a) => export_cmd(&home, &a, json),
         Command::VerifyContainer(a) => verify_cmd(&home, &a, json),
+        Command::Assess(a) => crate::assess_cmds::assess_cmd(&home, &a, json),
+        Command::Check(a) => crate::assess_cmds::check_cmd(&home, &a, json),
+        Command::Roles(a) => crate::assess_cmds::roles_cmd(&home, &a, json),
     }
 }
 
@@ -43,7 +46,7 @@ fn format_of(f: FormatArg) -> Format {
     }
 }
 
-fn print_json(v: &serde_json::Value) -> Result<()> {
+pub(crate) fn print_json(v: &serde_json::Value) -> Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, v)
         .map_err(|e| DataError::Integrity(format!("writing JSON: {e}")))?;
@@ -250,7 +253,7 @@ fn list_cmd(home: &LabHome, json_out: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_table(header: &[&str], rows: &[Vec<String>]) {
+pub(crate) fn print_table(header: &[&str], rows: &[Vec<String>]) {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (w, c) in widths.iter_mut().zip(r) {

@@ -1,5 +1,6 @@
 //! The `datalab` command line. Wiring only: every capability lives in a library crate.
 
+mod assess_cmds;
 mod commands;
 mod progress;
 
@@ -39,6 +40,49 @@ pub enum Command {
     Export(ExportArgs),
     /// Recompute a container's hashes and counts and report any mismatch (exit 1 if any).
     VerifyContainer(VerifyArgs),
+    /// Assess a container or file: profile, quality score, personal data and suggested roles;
+    /// writes assessment.json and assessment.html.
+    Assess(AssessArgs),
+    /// Run a declared check suite (TOML or YAML) on a container or file; exit 1 if a check fails.
+    Check(CheckArgs),
+    /// Suggest a role for every column; record them in a new container version with --accept
+    /// or --apply FILE.
+    Roles(RolesArgs),
+}
+
+#[derive(Args)]
+pub struct AssessArgs {
+    /// A container (NAME or NAME@VERSION) or a data file.
+    pub data: String,
+    /// Folder for assessment.json and assessment.html (default: ./assessment-NAME).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Reference date for future-date and staleness checks (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// The suite file (.toml, .yaml or .yml); see docs/checks.md.
+    pub suite: PathBuf,
+    /// A container (NAME or NAME@VERSION) or a data file.
+    pub data: String,
+}
+
+#[derive(Args)]
+pub struct RolesArgs {
+    /// A container (NAME or NAME@VERSION) or a data file.
+    pub data: String,
+    /// Record the suggested roles in a new version of the container.
+    #[arg(long, conflicts_with = "apply")]
+    pub accept: bool,
+    /// Record the roles from this TOML file (`[roles]` table: column = "role") in a new version.
+    #[arg(long, value_name = "FILE")]
+    pub apply: Option<PathBuf>,
+    /// Write the suggestions as an editable roles file, to review and pass to --apply.
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
 }
 
 #[derive(Args)]

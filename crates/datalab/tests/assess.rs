@@ -1,0 +1,193 @@
+//! End-to-end: `assess`, `check` and `roles` on the demo patients table, checked against the
+//! defects the generator reports having planted.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::cargo::CommandCargoExt;
+use serde_json::Value;
+
+struct Lab {
+    dir: tempfile::TempDir,
+}
+
+impl Lab {
+    fn new() -> Lab {
+        Lab { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = Command::cargo_bin("datalab")
+            .unwrap()
+            .arg("--home")
+            .arg(self.dir.path().join("lab"))
+            .current_dir(self.dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let (code, out, err) = self.run(&all);
+        assert_eq!(code, 0, "{args:?} failed: {err}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Count of the planted defect of `kind` (optionally for `column`) from the demo's own report.
+fn planted(demo: &Value, kind: &str, column: Option<&str>) -> u64 {
+    demo["demo_data"]["defects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == kind && column.is_none_or(|c| d["column"] == c))
+        .map(|d| d["rows"].as_u64().unwrap())
+        .sum()
+}
+
+fn check<'a>(a: &'a Value, dim: &str, check: &str, column: Option<&str>) -> Vec<&'a Value> {
+    a["quality"]["dimensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == dim)
+        .unwrap()["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["check"] == check && column.is_none_or(|col| c["column"] == col))
+        .collect()
+}
+
+#[test]
+fn the_demo_assessment_finds_every_planted_defect_and_identifier() {
+    let lab = Lab::new();
+    let demo = lab.json(&["demo", "--rows", "20000", "--shared-data", "/nonexistent"]);
+    let out = lab.path("assessment");
+    let summary = lab.json(&["assess", "patients", "-o", s(&out), "--today", "2026-11-29"]);
+    assert!(out.join("assessment.html").exists());
+    let a: Value = serde_json::from_slice(&std::fs::read(out.join("assessment.json")).unwrap()).unwrap();
+    assert_eq!(a["rows"], 20000);
+    assert_eq!(summary["quality"]["overall"], a["quality"]["overall"]);
+
+    // Missing values: exactly the planted ones.
+    for col in ["email", "phone", "medication", "postcode"] {
+        let c = check(&a, "completeness", "missing_values", Some(col));
+        assert_eq!(c.len(), 1, "no missing-values check for {col}");
+        assert_eq!(c[0]["failing"].as_u64(), Some(planted(&demo, "missing_values", Some(col))), "{col}");
+    }
+    let dup = check(&a, "uniqueness", "duplicate_rows", None);
+    assert_eq!(dup[0]["failing"].as_u64(), Some(planted(&demo, "duplicate_rows", None)));
+    let future = check(&a, "validity", "future_date", Some("birth_date"));
+    assert_eq!(future[0]["failing"].as_u64(), Some(planted(&demo, "future_dates", Some("birth_date"))));
+    let sentinel = check(&a, "validity", "sentinel_value", Some("birth_date"));
+    assert_eq!(sentinel[0]["failing"].as_u64(), Some(planted(&demo, "sentinel_values", Some("birth_date"))));
+    let order: Vec<&Value> = check(&a, "consistency", "date_order", None)
+        .into_iter()
+        .filter(|c| c["detail"].as_str().unwrap().starts_with("'admission_date' is after 'discharge_date'"))
+        .collect();
+    assert_eq!(order[0]["failing"].as_u64(), Some(planted(&demo, "date_order", None)));
+    let units = check(&a, "consistency", "mixed_units", Some("weight"));
+    assert_eq!(units[0]["failing"].as_u64(), Some(planted(&demo, "mixed_units", Some("weight"))));
+    // Example rows point at real defects: the first duplicate row repeats an earlier one.
+    assert!(!dup[0]["example_rows"].as_array().unwrap().is_empty());
+
+    // Every identifier column is found, with the right entity, and gets the identifier role.
+    let pii: Vec<(String, String)> = a["pii"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["in_text"] == false)
+        .map(|p| (p["column"].as_str().unwrap().to_string(), p["entity"].as_str().unwrap().to_string()))
+        .collect();
+    for (col, entity) in [("email", "email"), ("phone", "phone"), ("iban", "iban"), ("full_name", "person_name")] {
+        assert!(pii.contains(&(col.to_string(), entity.to_string())), "{col} not detected as {entity}: {pii:?}");
+    }
+    assert!(pii.iter().any(|(c, _)| c == "national_id"), "national_id not detected: {pii:?}");
+    let role = |col: &str| {
+        a["roles"].as_array().unwrap().iter().find(|r| r["column"] == col).unwrap()["role"].as_str().unwrap().to_string()
+    };
+    for col in ["patient_id", "full_name", "national_id", "email", "phone", "iban"] {
+        assert_eq!(role(col), "identifier", "{col}");
+    }
+    for col in ["birth_date", "sex", "postcode", "municipality"] {
+        assert_eq!(role(col), "quasi_identifier", "{col}");
+    }
+    for col in ["diagnosis_icd10", "medication"] {
+        assert_eq!(role(col), "sensitive", "{col}");
+    }
+    let html = std::fs::read_to_string(out.join("assessment.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && !html.contains("<script"));
+}
+
+#[test]
+fn check_suites_gate_with_exit_codes() {
+    let lab = Lab::new();
+    let data = lab.path("visits.csv");
+    std::fs::write(&data, "id,admission_date,discharge_date,ward\n1,2024-01-01,2024-01-05,A\n2,2024-02-01,2024-01-20,B\n3,2024-03-01,,C\n").unwrap();
+    let good = lab.path("good.toml");
+    std::fs::write(&good, "[[check]]\nkind = \"not_null\"\ncolumn = \"id\"\n").unwrap();
+    let (code, out, err) = lab.run(&["check", s(&good), s(&data)]);
+    assert_eq!(code, 0, "{out}{err}");
+    let bad = lab.path("bad.toml");
+    std::fs::write(&bad, "[[check]]\nkind = \"expression\"\nexpr = \"discharge_date >= admission_date\"\n[[check]]\nkind = \"not_null\"\ncolumn = \"discharge_date\"\n").unwrap();
+    let (code, out, _) = lab.run(&["check", s(&bad), s(&data)]);
+    assert_eq!(code, 1, "{out}");
+    let report = lab.json(&["check", s(&good), s(&data)]);
+    assert_eq!(report["passed"], true);
+    let (code, out, _) = lab.run(&["--json", "check", s(&bad), s(&data)]);
+    assert_eq!(code, 1);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let expr = &report["checks"][0];
+    assert_eq!((expr["failing"].as_u64(), expr["example_rows"][0].as_u64()), (Some(1), Some(2)));
+    let broken = lab.path("broken.toml");
+    std::fs::write(&broken, "[[check]]\nkind = \"not_null\"\ncolumn = \"nope\"\n").unwrap();
+    let (code, _, err) = lab.run(&["check", s(&broken), s(&data)]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nope"), "{err}");
+}
+
+#[test]
+fn roles_are_suggested_and_recorded_in_a_new_version() {
+    let lab = Lab::new();
+    let data = lab.path("people.csv");
+    std::fs::write(&data, "email,age,diagnosis,score\nann@example.com,34,E11.9,3\nbob@example.org,51,I10,4\ncid@example.net,28,J45.9,5\n").unwrap();
+    lab.json(&["import", s(&data)]);
+    let r = lab.json(&["roles", "people"]);
+    let cols = r["columns"].as_array().unwrap();
+    let role = |c: &str| cols.iter().find(|x| x["name"] == c).unwrap()["role"].as_str().unwrap().to_string();
+    assert_eq!(role("email"), "identifier");
+    assert_eq!(role("diagnosis"), "sensitive");
+    assert!(cols.iter().all(|c| c["reason"].as_str().is_some_and(|s| !s.is_empty())));
+    let r = lab.json(&["roles", "people", "--accept"]);
+    assert_eq!(r["recorded"]["version"], 2);
+    let m = lab.json(&["inspect", "people"]);
+    let schema = m["manifest"]["schema"].as_array().unwrap();
+    assert_eq!(schema.iter().find(|c| c["name"] == "email").unwrap()["role"], "identifier");
+    // Edit a roles file and apply it.
+    let file = lab.path("roles.toml");
+    lab.json(&["roles", "people", "--write", s(&file)]);
+    let text = std::fs::read_to_string(&file).unwrap().replace("score = \"insensitive\"", "score = \"sensitive\"");
+    std::fs::write(&file, text).unwrap();
+    let r = lab.json(&["roles", "people", "--apply", s(&file)]);
+    assert_eq!(r["recorded"]["version"], 3);
+    let m = lab.json(&["inspect", "people@3"]);
+    assert_eq!(m["manifest"]["schema"].as_array().unwrap().iter().find(|c| c["name"] == "score").unwrap()["role"], "sensitive");
+    let (code, _, err) = lab.run(&["roles", s(&data), "--accept"]);
+    assert_eq!(code, 2, "{err}");
+}
