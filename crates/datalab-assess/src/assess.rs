@@ -12,7 +12,7 @@ use serde::Serialize;
 use datalab_data::{DataError, Manifest};
 
 use crate::pii::Entity;
-use crate::profile::{Finding, ProfileOptions, Profiler, TableProfile};
+use crate::profile::{Alert, Finding, ProfileOptions, Profiler, TableProfile};
 use crate::quality::{QualityReport, score};
 use crate::roles::{ColumnFacts, RoleSuggestion, suggest_role};
 
@@ -20,7 +20,7 @@ use crate::roles::{ColumnFacts, RoleSuggestion, suggest_role};
 pub const ASSESSMENT_SCHEMA_VERSION: u32 = 1;
 
 /// A way to read the data from the start, as often as needed.
-pub type BatchStream = Box<dyn Iterator<Item = Result<RecordBatch, DataError>>>;
+pub type BatchStream = Box<dyn Iterator<Item = Result<RecordBatch, DataError>> + Send>;
 pub type OpenData<'a> = &'a dyn Fn() -> Result<(SchemaRef, BatchStream), DataError>;
 
 #[derive(Clone, Debug, Serialize)]
@@ -78,11 +78,25 @@ pub fn assess(
     let today = opts.today_days;
     let (schema, batches) = open()?;
     let mut profiler = Profiler::new(schema.clone(), opts);
-    for b in batches {
-        profiler.add(&b?);
-    }
-    let profile = profiler.finish();
-    let outliers = count_outliers(open, &profile)?;
+    // Reading (parsing, decompressing) runs on its own thread, profiling on this one.
+    std::thread::scope(|scope| -> Result<(), DataError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(4);
+        scope.spawn(move || {
+            for b in batches {
+                let failed = b.is_err();
+                if tx.send(b).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        for b in rx {
+            profiler.add(&b?);
+        }
+        Ok(())
+    })?;
+    let mut profile = profiler.finish();
+    let (outliers, heavy_tails) = count_outliers(open, &profile)?;
+    profile.alerts.extend(heavy_tails);
     let quality = score(&profile, &outliers, manifest, today);
     let pii = pii_columns(&profile);
     let roles = profile
@@ -154,8 +168,12 @@ fn pii_columns(profile: &TableProfile) -> Vec<PiiColumn> {
 /// Modified z-score above which a value is an outlier (Iglewicz & Hoaglin).
 const OUTLIER_Z: f64 = 3.5;
 
+/// Above this share of values, "outliers" describe a heavy-tailed distribution, not errors.
+const MAX_OUTLIER_SHARE: f64 = 0.01;
+
 /// Second pass: values far from the median in MAD units, per numeric measurement column.
-fn count_outliers(open: OpenData<'_>, profile: &TableProfile) -> Result<Vec<Finding>, DataError> {
+/// Columns where too many values are far out get a `heavy_tailed` alert instead.
+fn count_outliers(open: OpenData<'_>, profile: &TableProfile) -> Result<(Vec<Finding>, Vec<Alert>), DataError> {
     // (column index, median, mad) for columns where the rule makes sense.
     let targets: Vec<(usize, f64, f64)> = profile
         .columns
@@ -169,7 +187,7 @@ fn count_outliers(open: OpenData<'_>, profile: &TableProfile) -> Result<Vec<Find
         })
         .collect();
     if targets.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let (_, batches) = open()?;
     let mut counts = vec![(0u64, Vec::new()); targets.len()];
@@ -196,18 +214,34 @@ fn count_outliers(open: OpenData<'_>, profile: &TableProfile) -> Result<Vec<Find
         }
         row0 += b.num_rows() as u64;
     }
-    Ok(targets
-        .iter()
-        .zip(counts)
-        .filter(|(_, (n, _))| *n > 0)
-        .map(|(&(idx, median, mad), (n, rows))| Finding {
+    let mut alerts = Vec::new();
+    let mut findings = Vec::new();
+    for (&(idx, median, mad), (n, rows)) in targets.iter().zip(counts) {
+        let col = &profile.columns[idx];
+        let non_null = (col.count - col.nulls).max(1);
+        if n == 0 {
+            continue;
+        }
+        if n as f64 > MAX_OUTLIER_SHARE * non_null as f64 {
+            alerts.push(Alert {
+                column: Some(col.name.clone()),
+                kind: "heavy_tailed".into(),
+                message: format!(
+                    "heavy_tailed: {:.1}% of values lie more than {OUTLIER_Z} robust standard deviations from the median; not counted as errors",
+                    100.0 * n as f64 / non_null as f64
+                ),
+            });
+            continue;
+        }
+        findings.push(Finding {
             check: "outlier".into(),
             column: Some(profile.columns[idx].name.clone()),
             count: n,
             example_rows: rows,
             detail: format!(
-                "{n} values lie more than {OUTLIER_Z} robust standard deviations from the median {median} (MAD {mad})"
+                "{n} values lie more than {OUTLIER_Z} robust standard deviations from the median {median:.4} (MAD {mad:.4})"
             ),
-        })
-        .collect())
+        });
+    }
+    Ok((findings, alerts))
 }

@@ -14,7 +14,9 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::assess::Assessment;
-use crate::profile::{Association, Bin, ColumnProfile, NumericStats, TemporalStats, TextStats, TopValue};
+use crate::profile::{
+    Association, Bin, ColumnProfile, NumericStats, TemporalStats, TextStats, TopValue,
+};
 use crate::quality::{Dimension, QualityCheck};
 
 /// Longest value shown in tables and tooltips (characters); longer values end in an ellipsis.
@@ -116,7 +118,10 @@ fn short(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         None => esc(s),
         Some(_) => {
-            let cut = s.char_indices().nth(max.saturating_sub(1)).map_or(s.len(), |(i, _)| i);
+            let cut = s
+                .char_indices()
+                .nth(max.saturating_sub(1))
+                .map_or(s.len(), |(i, _)| i);
             let mut o = esc(&s[..cut]);
             o.push('…');
             o
@@ -129,7 +134,10 @@ fn value_html(s: &str, max: usize) -> String {
     if s.is_empty() {
         "<i class=\"muted\">(empty)</i>".into()
     } else if s.trim().is_empty() {
-        format!("<i class=\"muted\">(blank: {} characters)</i>", s.chars().count())
+        format!(
+            "<i class=\"muted\">(blank: {} characters)</i>",
+            s.chars().count()
+        )
     } else {
         short(s, max)
     }
@@ -137,7 +145,11 @@ fn value_html(s: &str, max: usize) -> String {
 
 /// A value inside SVG `<text>`, where markup other than text is not wanted.
 fn value_text(s: &str, max: usize) -> String {
-    if s.is_empty() { "(empty)".into() } else { short(s, max) }
+    if s.is_empty() {
+        "(empty)".into()
+    } else {
+        short(s, max)
+    }
 }
 
 /// "semantic_clarity" → "Semantic clarity".
@@ -179,7 +191,11 @@ fn num(x: f64) -> String {
         return "NaN".into();
     }
     if x.is_infinite() {
-        return if x > 0.0 { "∞".into() } else { "−∞".into() };
+        return if x > 0.0 {
+            "∞".into()
+        } else {
+            "−∞".into()
+        };
     }
     let a = x.abs();
     if a == 0.0 {
@@ -210,6 +226,17 @@ fn num(x: f64) -> String {
     if x < 0.0 { format!("−{s}") } else { s }
 }
 
+/// Two decimals, for unit-free statistics such as skewness (no "-0.00").
+fn fixed2(x: f64) -> String {
+    if !x.is_finite() {
+        num(x)
+    } else if x.abs() < 0.005 {
+        "0.00".into()
+    } else {
+        format!("{x:.2}").replace('-', "−")
+    }
+}
+
 /// A share in [0, 1] as a percentage.
 fn pct(share: f64) -> String {
     if !share.is_finite() {
@@ -224,17 +251,27 @@ fn pct(share: f64) -> String {
 }
 
 fn ratio(part: u64, whole: u64) -> f64 {
-    if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
 }
 
 /// Clamps a fraction for drawing.
 fn frac(x: f64) -> f64 {
-    if x.is_finite() { x.clamp(0.0, 1.0) } else { 0.0 }
+    if x.is_finite() {
+        x.clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
 }
 
+/// A 0–100 score with one decimal, rounded down so that only a perfect score reads "100".
 fn score_text(score: Option<f64>) -> String {
     match score {
         Some(s) if s.is_finite() => {
+            let s = (s * 10.0 + 1e-9).floor() / 10.0;
             if s.fract() == 0.0 {
                 format!("{s:.0}")
             } else {
@@ -260,7 +297,12 @@ fn example_rows(rows: &[u64]) -> String {
     if rows.is_empty() {
         return "—".into();
     }
-    let mut s = rows.iter().take(MAX_EXAMPLE_ROWS).map(|r| int(*r)).collect::<Vec<_>>().join(", ");
+    let mut s = rows
+        .iter()
+        .take(MAX_EXAMPLE_ROWS)
+        .map(|r| int(*r))
+        .collect::<Vec<_>>()
+        .join(", ");
     if rows.len() > MAX_EXAMPLE_ROWS {
         s.push_str(", …");
     }
@@ -308,11 +350,28 @@ fn source_title(a: &Assessment) -> String {
 fn header(out: &mut String, a: &Assessment, title: &str) {
     let s = &a.source;
     out.push_str("<header class=\"page\">\n<p class=\"eyebrow\">Data assessment</p>\n");
-    w!(out, "<h1 title=\"{}\">{}</h1>\n<dl class=\"meta\">", short(title, 400), short(title, MAX_VALUE_CHARS));
-    let kind = if s.kind == "container" { "Container" } else { "File" };
-    w!(out, "<div><dt>{kind}</dt><dd>{}</dd></div>", short(title, MAX_VALUE_CHARS));
+    w!(
+        out,
+        "<h1 title=\"{}\">{}</h1>\n<dl class=\"meta\">",
+        short(title, 400),
+        short(title, MAX_VALUE_CHARS)
+    );
+    let kind = if s.kind == "container" {
+        "Container"
+    } else {
+        "File"
+    };
+    w!(
+        out,
+        "<div><dt>{kind}</dt><dd>{}</dd></div>",
+        short(title, MAX_VALUE_CHARS)
+    );
     if let Some(id) = &s.container_id {
-        w!(out, "<div><dt>Container ID</dt><dd class=\"mono\">{}</dd></div>", short(id, 40));
+        w!(
+            out,
+            "<div><dt>Container ID</dt><dd class=\"mono\">{}</dd></div>",
+            short(id, 40)
+        );
     }
     if let Some(h) = &s.sha256 {
         let shown: String = h.chars().take(12).collect();
@@ -374,7 +433,11 @@ fn summary(out: &mut String, a: &Assessment) {
     out.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"card summary\">\n");
     // Verdict sentence.
     out.push_str("<p class=\"verdict\">");
-    w!(out, "Overall data quality is <b class=\"t-{cls}\">{word}</b> ({} / 100). ", score_text(overall));
+    w!(
+        out,
+        "Overall data quality is <b class=\"t-{cls}\">{word}</b> ({} / 100). ",
+        score_text(overall)
+    );
     if pii_cols.is_empty() {
         out.push_str("No personal data was detected. ");
     } else {
@@ -385,7 +448,11 @@ fn summary(out: &mut String, a: &Assessment) {
             int(a.columns)
         );
         if !direct.is_empty() {
-            let shown: Vec<String> = direct.iter().take(5).map(|c| format!("<code>{}</code>", short(c, 40))).collect();
+            let shown: Vec<String> = direct
+                .iter()
+                .take(5)
+                .map(|c| format!("<code>{}</code>", short(c, 40)))
+                .collect();
             w!(
                 out,
                 ", including direct identifiers in {}{}",
@@ -420,11 +487,24 @@ fn summary(out: &mut String, a: &Assessment) {
     };
     tile(out, int(a.rows), "rows", false);
     tile(out, int(a.columns), "columns", false);
-    tile(out, int(pii_cols.len() as u64), "columns with personal data", !pii_cols.is_empty());
+    tile(
+        out,
+        int(pii_cols.len() as u64),
+        if pii_cols.len() == 1 {
+            "column with personal data"
+        } else {
+            "columns with personal data"
+        },
+        !pii_cols.is_empty(),
+    );
     tile(
         out,
         format!("{}{}", if dup.exact { "" } else { "≈" }, int(dup.rows)),
-        if dup.exact { "duplicate rows" } else { "duplicate rows (estimate)" },
+        if dup.exact {
+            "duplicate rows"
+        } else {
+            "duplicate rows (estimate)"
+        },
         dup.rows > 0,
     );
     tile(out, int(alerts as u64), "alerts", alerts > 0);
@@ -442,7 +522,10 @@ fn dimension_bars(out: &mut String, dims: &[Dimension]) {
         "<svg class=\"chart dims\" viewBox=\"0 0 600 {h:.0}\" width=\"600\" height=\"{h:.0}\" role=\"img\" aria-label=\"Quality dimension scores\"><title>Quality dimension scores (0–100)</title>"
     );
     if dims.is_empty() {
-        w!(out, "<text x=\"{BAR_X}\" y=\"20\" class=\"muted\">no dimensions scored</text>");
+        w!(
+            out,
+            "<text x=\"{BAR_X}\" y=\"20\" class=\"muted\">no dimensions scored</text>"
+        );
     }
     for (i, d) in dims.iter().enumerate() {
         let y = i as f64 * ROW;
@@ -461,7 +544,7 @@ fn dimension_bars(out: &mut String, dims: &[Dimension]) {
                 w!(
                     out,
                     "<rect x=\"{BAR_X}\" y=\"{:.0}\" width=\"{:.1}\" height=\"16\" rx=\"3\" class=\"f-{cls}\"><title>{}: {} / 100 ({word})</title></rect>\
-                     <text x=\"{:.0}\" y=\"{:.0}\" class=\"val\">{}</text>",
+                     <text x=\"{:.0}\" y=\"{:.0}\" class=\"val v-{cls}\">{}</text>",
                     y + 8.0,
                     BAR_W * frac(s / 100.0),
                     short(&pretty(&d.name), 40),
@@ -518,13 +601,21 @@ fn personal_data(out: &mut String, a: &Assessment) {
             out,
             "</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
             int(p.values),
-            if p.in_text && p.confidence <= 0.0 { "—".into() } else { pct(p.confidence) },
+            if p.in_text && p.confidence <= 0.0 {
+                "—".into()
+            } else {
+                pct(p.confidence)
+            },
             if p.in_text { "yes" } else { "no" }
         );
     }
     out.push_str("</tbody></table></div>\n");
     if a.pii.len() > MAX_TABLE_ROWS {
-        w!(out, "<p class=\"note\">… and {} more rows (see assessment.json).</p>\n", int((a.pii.len() - MAX_TABLE_ROWS) as u64));
+        w!(
+            out,
+            "<p class=\"note\">… and {} more rows (see assessment.json).</p>\n",
+            int((a.pii.len() - MAX_TABLE_ROWS) as u64)
+        );
     }
     out.push_str("</section>\n");
 }
@@ -545,12 +636,19 @@ fn roles(out: &mut String, a: &Assessment) {
     );
     for r in a.roles.iter().take(MAX_TABLE_ROWS) {
         let s = &r.suggestion;
-        w!(out, "<tr><td><code>{}</code></td><td>", short(&r.column, MAX_VALUE_CHARS));
+        w!(
+            out,
+            "<tr><td><code>{}</code></td><td>",
+            short(&r.column, MAX_VALUE_CHARS)
+        );
         role_badge(out, &role_name(&s.role));
         w!(
             out,
             "</td><td>{}</td><td>{}</td><td class=\"num\">{} ",
-            s.category.as_deref().map_or_else(|| "<span class=\"muted\">—</span>".into(), |c| short(&c.replace('_', " "), 40)),
+            s.category.as_deref().map_or_else(
+                || "<span class=\"muted\">—</span>".into(),
+                |c| short(&c.replace('_', " "), 40)
+            ),
             short(&s.reason, 400),
             pct(s.confidence)
         );
@@ -559,7 +657,11 @@ fn roles(out: &mut String, a: &Assessment) {
     }
     out.push_str("</tbody></table></div>\n");
     if a.roles.len() > MAX_TABLE_ROWS {
-        w!(out, "<p class=\"note\">… and {} more columns (see assessment.json).</p>\n", int((a.roles.len() - MAX_TABLE_ROWS) as u64));
+        w!(
+            out,
+            "<p class=\"note\">… and {} more columns (see assessment.json).</p>\n",
+            int((a.roles.len() - MAX_TABLE_ROWS) as u64)
+        );
     }
     out.push_str("</section>\n");
 }
@@ -616,7 +718,10 @@ fn dimension_detail(out: &mut String, d: &Dimension) {
                 "<span class=\"bad\" title=\"failing\">✗</span>"
             },
             short(&pretty(&c.check), 60),
-            c.column.as_deref().map_or_else(|| "<span class=\"muted\">table</span>".into(), |col| format!("<code>{}</code>", short(col, 60))),
+            c.column.as_deref().map_or_else(
+                || "<span class=\"muted\">table</span>".into(),
+                |col| format!("<code>{}</code>", short(col, 60))
+            ),
             int(c.failing),
             int(c.checked),
             pct(ratio(c.failing, c.checked)),
@@ -646,7 +751,11 @@ fn alerts(out: &mut String, a: &Assessment) {
     }
     out.push_str("<ul class=\"alerts\">\n");
     for al in list.iter().take(MAX_ALERTS) {
-        w!(out, "<li><span class=\"badge kind\">{}</span> ", short(&pretty(&al.kind), 40));
+        w!(
+            out,
+            "<li><span class=\"badge kind\">{}</span> ",
+            short(&pretty(&al.kind), 40)
+        );
         if let Some(c) = &al.column {
             w!(out, "<code>{}</code> ", short(c, 60));
         }
@@ -654,7 +763,11 @@ fn alerts(out: &mut String, a: &Assessment) {
     }
     out.push_str("</ul>\n");
     if list.len() > MAX_ALERTS {
-        w!(out, "<p class=\"note\">… and {} more alerts (see assessment.json).</p>\n", int((list.len() - MAX_ALERTS) as u64));
+        w!(
+            out,
+            "<p class=\"note\">… and {} more alerts (see assessment.json).</p>\n",
+            int((list.len() - MAX_ALERTS) as u64)
+        );
     }
     out.push_str("</section>\n");
 }
@@ -669,8 +782,11 @@ fn columns(out: &mut String, a: &Assessment) {
         out.push_str("<p class=\"empty\">The table has no columns.</p>\n</section>\n");
         return;
     }
-    let roles: HashMap<&str, String> =
-        a.roles.iter().map(|r| (r.column.as_str(), role_name(&r.suggestion.role))).collect();
+    let roles: HashMap<&str, String> = a
+        .roles
+        .iter()
+        .map(|r| (r.column.as_str(), role_name(&r.suggestion.role)))
+        .collect();
 
     // Overview table with links to the cards.
     out.push_str(
@@ -680,9 +796,17 @@ fn columns(out: &mut String, a: &Assessment) {
     for (i, c) in cols.iter().enumerate().take(MAX_TABLE_ROWS) {
         let name = short(&c.name, 60);
         if i < MAX_COLUMN_CARDS {
-            w!(out, "<tr><td class=\"num\">{}</td><td><a href=\"#col-{i}\"><code>{name}</code></a></td>", i + 1);
+            w!(
+                out,
+                "<tr><td class=\"num\">{}</td><td><a href=\"#col-{i}\"><code>{name}</code></a></td>",
+                i + 1
+            );
         } else {
-            w!(out, "<tr><td class=\"num\">{}</td><td><code>{name}</code></td>", i + 1);
+            w!(
+                out,
+                "<tr><td class=\"num\">{}</td><td><code>{name}</code></td>",
+                i + 1
+            );
         }
         w!(
             out,
@@ -691,7 +815,10 @@ fn columns(out: &mut String, a: &Assessment) {
             short(&c.semantic_type, 30),
             pct(c.null_share),
             distinct_text(c),
-            pii_label(c).map_or_else(|| "<span class=\"muted\">—</span>".into(), |l| short(&l, 50))
+            pii_label(c).map_or_else(
+                || "<span class=\"muted\">—</span>".into(),
+                |l| short(&l, 50)
+            )
         );
         if let Some(r) = roles.get(c.name.as_str()) {
             role_badge(out, r);
@@ -700,7 +827,11 @@ fn columns(out: &mut String, a: &Assessment) {
     }
     out.push_str("</tbody></table></div>\n");
     if cols.len() > MAX_TABLE_ROWS {
-        w!(out, "<p class=\"note\">… and {} more columns (see assessment.json).</p>\n", int((cols.len() - MAX_TABLE_ROWS) as u64));
+        w!(
+            out,
+            "<p class=\"note\">… and {} more columns (see assessment.json).</p>\n",
+            int((cols.len() - MAX_TABLE_ROWS) as u64)
+        );
     }
     if cols.len() > MAX_CHARTED_COLUMNS {
         w!(
@@ -715,13 +846,23 @@ fn columns(out: &mut String, a: &Assessment) {
     }
     out.push_str("<div class=\"cards\">\n");
     for (i, c) in cols.iter().enumerate().take(MAX_COLUMN_CARDS) {
-        column_card(out, i, c, roles.get(c.name.as_str()).map(String::as_str), i < MAX_CHARTED_COLUMNS);
+        column_card(
+            out,
+            i,
+            c,
+            roles.get(c.name.as_str()).map(String::as_str),
+            i < MAX_CHARTED_COLUMNS,
+        );
     }
     out.push_str("</div>\n</section>\n");
 }
 
 fn distinct_text(c: &ColumnProfile) -> String {
-    if c.distinct_exact { int(c.distinct) } else { format!("≈{}", int(c.distinct)) }
+    if c.distinct_exact {
+        int(c.distinct)
+    } else {
+        format!("≈{}", int(c.distinct))
+    }
 }
 
 fn pii_label(c: &ColumnProfile) -> Option<String> {
@@ -733,7 +874,11 @@ fn pii_label(c: &ColumnProfile) -> Option<String> {
     for hit in &p.in_text {
         parts.push(hit.entity.label());
     }
-    if parts.is_empty() { None } else { Some(parts.join(", ")) }
+    if parts.is_empty() {
+        None
+    } else {
+        Some(parts.join(", "))
+    }
 }
 
 fn kv(out: &mut String, key: &str, value: &str) {
@@ -758,10 +903,18 @@ fn column_card(out: &mut String, i: usize, c: &ColumnProfile, role: Option<&str>
     }
     out.push_str("</header>\n<div class=\"col-body\">\n<div class=\"facts\"><table class=\"kv\">");
     kv(out, "Rows", &int(c.count));
-    let mut missing = format!("{} <span class=\"muted\">({})</span> ", int(c.nulls), pct(c.null_share));
+    let mut missing = format!(
+        "{} <span class=\"muted\">({})</span> ",
+        int(c.nulls),
+        pct(c.null_share)
+    );
     meter(&mut missing, c.null_share, "f-null");
     if !c.null_example_rows.is_empty() {
-        let _ = write!(missing, "<br><span class=\"muted small\">rows {}</span>", example_rows(&c.null_example_rows));
+        let _ = write!(
+            missing,
+            "<br><span class=\"muted small\">rows {}</span>",
+            example_rows(&c.null_example_rows)
+        );
     }
     kv(out, "Missing", &missing);
     let mut distinct = distinct_text(c);
@@ -773,7 +926,15 @@ fn column_card(out: &mut String, i: usize, c: &ColumnProfile, role: Option<&str>
     }
     kv(out, "Distinct", &distinct);
     if let Some(t) = c.boolean_true {
-        kv(out, "True", &format!("{} <span class=\"muted\">({})</span>", int(t), pct(ratio(t, non_null))));
+        kv(
+            out,
+            "True",
+            &format!(
+                "{} <span class=\"muted\">({})</span>",
+                int(t),
+                pct(ratio(t, non_null))
+            ),
+        );
     }
     if let Some(n) = &c.numeric {
         numeric_facts(out, n);
@@ -785,7 +946,12 @@ fn column_card(out: &mut String, i: usize, c: &ColumnProfile, role: Option<&str>
         kv(
             out,
             "Length",
-            &format!("{} – {} <span class=\"muted\">(mean {})</span>", int(t.min_length), int(t.max_length), num(t.mean_length)),
+            &format!(
+                "{} – {} <span class=\"muted\">(mean {})</span>",
+                int(t.min_length),
+                int(t.max_length),
+                num(t.mean_length)
+            ),
         );
     }
     if let Some(p) = &c.pii {
@@ -803,15 +969,31 @@ fn column_card(out: &mut String, i: usize, c: &ColumnProfile, role: Option<&str>
             );
         }
         if p.invalid > 0 {
-            let mut v = format!("{} <span class=\"muted\">fail the check digits or format</span>", int(p.invalid));
+            let mut v = format!(
+                "{} <span class=\"muted\">fail the check digits or format</span>",
+                int(p.invalid)
+            );
             if !p.invalid_rows.is_empty() {
-                let _ = write!(v, "<br><span class=\"muted small\">rows {}</span>", example_rows(&p.invalid_rows));
+                let _ = write!(
+                    v,
+                    "<br><span class=\"muted small\">rows {}</span>",
+                    example_rows(&p.invalid_rows)
+                );
             }
             kv(out, "Invalid", &v);
         }
         if !p.in_text.is_empty() {
-            let parts: Vec<String> =
-                p.in_text.iter().map(|h| format!("{} <span class=\"muted\">({} values)</span>", esc(h.entity.label()), int(h.values))).collect();
+            let parts: Vec<String> = p
+                .in_text
+                .iter()
+                .map(|h| {
+                    format!(
+                        "{} <span class=\"muted\">({} values)</span>",
+                        esc(h.entity.label()),
+                        int(h.values)
+                    )
+                })
+                .collect();
             kv(out, "In free text", &parts.join("<br>"));
         }
     }
@@ -846,7 +1028,11 @@ fn column_card(out: &mut String, i: usize, c: &ColumnProfile, role: Option<&str>
             w!(out, "<li>{}</li>", short(al, 300));
         }
         if c.alerts.len() > MAX_COLUMN_ALERTS {
-            w!(out, "<li>… and {} more</li>", c.alerts.len() - MAX_COLUMN_ALERTS);
+            w!(
+                out,
+                "<li>… and {} more</li>",
+                c.alerts.len() - MAX_COLUMN_ALERTS
+            );
         }
         out.push_str("</ul>\n");
     }
@@ -854,10 +1040,30 @@ fn column_card(out: &mut String, i: usize, c: &ColumnProfile, role: Option<&str>
 }
 
 fn numeric_facts(out: &mut String, n: &NumericStats) {
-    kv(out, "Min – max", &format!("{} – {}", num(n.min), num(n.max)));
-    kv(out, "Mean", &format!("{} <span class=\"muted\">(std. dev. {})</span>", num(n.mean), num(n.stddev)));
+    kv(
+        out,
+        "Min – max",
+        &format!("{} – {}", num(n.min), num(n.max)),
+    );
+    kv(
+        out,
+        "Mean",
+        &format!(
+            "{} <span class=\"muted\">(std. dev. {})</span>",
+            num(n.mean),
+            num(n.stddev)
+        ),
+    );
     if let Some((_, median)) = n.quantiles.iter().find(|(q, _)| *q == 0.5) {
-        kv(out, "Median", &format!("{} <span class=\"muted\">(MAD {})</span>", num(*median), num(n.mad)));
+        kv(
+            out,
+            "Median",
+            &format!(
+                "{} <span class=\"muted\">(MAD {})</span>",
+                num(*median),
+                num(n.mad)
+            ),
+        );
     }
     if !n.quantiles.is_empty() {
         let mut q = String::from("<span class=\"quantiles\">");
@@ -870,14 +1076,26 @@ fn numeric_facts(out: &mut String, n: &NumericStats) {
         }
         kv(out, "Percentiles", &q);
     }
-    kv(out, "Skewness", &num(n.skewness));
-    kv(out, "Zeros / negatives", &format!("{} / {}", int(n.zeros), int(n.negatives)));
+    kv(out, "Skewness", &fixed2(n.skewness));
+    kv(
+        out,
+        "Zeros / negatives",
+        &format!("{} / {}", int(n.zeros), int(n.negatives)),
+    );
 }
 
 fn temporal_facts(out: &mut String, t: &TemporalStats) {
-    kv(out, "Earliest – latest", &format!("{} – {}", short(&t.min, 40), short(&t.max, 40)));
+    kv(
+        out,
+        "Earliest – latest",
+        &format!("{} – {}", short(&t.min, 40), short(&t.max, 40)),
+    );
     if t.future > 0 {
-        kv(out, "In the future", &format!("<span class=\"bad\">{}</span>", int(t.future)));
+        kv(
+            out,
+            "In the future",
+            &format!("<span class=\"bad\">{}</span>", int(t.future)),
+        );
     }
 }
 
@@ -889,7 +1107,11 @@ fn patterns(out: &mut String, t: &TextStats) {
     w!(
         out,
         "<table class=\"mini\"><caption>Value shapes{} <span class=\"muted\">(9 digit, A upper, a lower)</span></caption>",
-        if t.patterns_exact { "" } else { " (approximate)" }
+        if t.patterns_exact {
+            ""
+        } else {
+            " (approximate)"
+        }
     );
     for p in t.patterns.iter().take(MAX_PATTERNS) {
         w!(
@@ -901,7 +1123,11 @@ fn patterns(out: &mut String, t: &TextStats) {
         );
     }
     if t.patterns.len() > MAX_PATTERNS {
-        w!(out, "<tr><td colspan=\"3\" class=\"muted\">… {} more shapes</td></tr>", t.patterns.len() - MAX_PATTERNS);
+        w!(
+            out,
+            "<tr><td colspan=\"3\" class=\"muted\">… {} more shapes</td></tr>",
+            t.patterns.len() - MAX_PATTERNS
+        );
     }
     out.push_str("</table>");
 }
@@ -1000,17 +1226,33 @@ fn histogram(out: &mut String, bins: &[Bin]) {
     let per = bins.len().div_ceil(MAX_HISTOGRAM_BARS);
     let merged: Vec<(f64, f64, u64)> = bins
         .chunks(per)
-        .map(|c| (c[0].low, c[c.len() - 1].high, c.iter().map(|b| b.count).sum()))
+        .map(|c| {
+            (
+                c[0].low,
+                c[c.len() - 1].high,
+                c.iter().map(|b| b.count).sum(),
+            )
+        })
         .collect();
-    let bars: Vec<(String, u64)> = merged.iter().map(|(lo, hi, n)| (format!("{} – {}", num(*lo), num(*hi)), *n)).collect();
+    let bars: Vec<(String, u64)> = merged
+        .iter()
+        .map(|(lo, hi, n)| (format!("{} – {}", num(*lo), num(*hi)), *n))
+        .collect();
     let first = merged[0].0;
     let last = merged[merged.len() - 1].1;
-    let mid = if first.is_finite() && last.is_finite() { num(first + (last - first) / 2.0) } else { String::new() };
+    let mid = if first.is_finite() && last.is_finite() {
+        num(first + (last - first) / 2.0)
+    } else {
+        String::new()
+    };
     bar_chart(out, "Distribution", &bars, [num(first), mid, num(last)]);
 }
 
 fn years(out: &mut String, by_year: &[(i32, u64)]) {
-    let (Some(min), Some(max)) = (by_year.iter().map(|y| y.0).min(), by_year.iter().map(|y| y.0).max()) else {
+    let (Some(min), Some(max)) = (
+        by_year.iter().map(|y| y.0).min(),
+        by_year.iter().map(|y| y.0).max(),
+    ) else {
         return;
     };
     let span = (i64::from(max) - i64::from(min) + 1) as usize;
@@ -1029,15 +1271,34 @@ fn years(out: &mut String, by_year: &[(i32, u64)]) {
         .map(|(k, n)| {
             let start = i64::from(min) + (k * per) as i64;
             let end = (start + per as i64 - 1).min(i64::from(max));
-            (if per == 1 { start.to_string() } else { format!("{start}–{end}") }, *n)
+            (
+                if per == 1 {
+                    start.to_string()
+                } else {
+                    format!("{start}–{end}")
+                },
+                *n,
+            )
         })
         .collect();
-    let caption = if per == 1 { "Rows per year".to_string() } else { format!("Rows per {per} years") };
+    let caption = if per == 1 {
+        "Rows per year".to_string()
+    } else {
+        format!("Rows per {per} years")
+    };
     let mid = i64::from(min) + (span as i64) / 2;
     let axis = if span >= 3 {
         [min.to_string(), mid.to_string(), max.to_string()]
     } else {
-        [min.to_string(), String::new(), if max != min { max.to_string() } else { String::new() }]
+        [
+            min.to_string(),
+            String::new(),
+            if max != min {
+                max.to_string()
+            } else {
+                String::new()
+            },
+        ]
     };
     bar_chart(out, &caption, &bars, axis);
 }
@@ -1073,7 +1334,7 @@ fn associations(out: &mut String, a: &Assessment) {
             short(&s.a, 60),
             short(&s.b, 60),
             method_label(&s.method),
-            signed(s.value)
+            assoc_value(s)
         );
         meter(out, strength(s), "f-assoc");
         out.push_str("</td></tr>\n");
@@ -1083,11 +1344,22 @@ fn associations(out: &mut String, a: &Assessment) {
 
 /// |value| for ranking and colour; NaN ranks last.
 fn strength(s: &Association) -> f64 {
-    if s.value.is_finite() { s.value.abs().min(1.0) } else { -1.0 }
+    if s.value.is_finite() {
+        s.value.abs().min(1.0)
+    } else {
+        -1.0
+    }
 }
 
-fn signed(x: f64) -> String {
-    if x.is_finite() { format!("{x:+.3}").replace('-', "−") } else { num(x) }
+/// The value as reported: signed for correlations, plain for Cramér's V (never negative).
+fn assoc_value(s: &Association) -> String {
+    if !s.value.is_finite() {
+        num(s.value)
+    } else if matches!(s.method.as_str(), "pearson" | "spearman") {
+        format!("{:+.3}", s.value).replace('-', "−")
+    } else {
+        format!("{:.3}", s.value)
+    }
 }
 
 fn method_label(m: &str) -> String {
@@ -1103,12 +1375,23 @@ fn method_label(m: &str) -> String {
 fn heat_colour(t: f64) -> String {
     let t = frac(t);
     let lerp = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
-    format!("#{:02x}{:02x}{:02x}", lerp(240.0, 8.0), lerp(244.0, 48.0), lerp(250.0, 107.0))
+    format!(
+        "#{:02x}{:02x}{:02x}",
+        lerp(240.0, 8.0),
+        lerp(244.0, 48.0),
+        lerp(250.0, 107.0)
+    )
 }
 
 fn heatmap(out: &mut String, a: &Assessment, assoc: &[Association]) {
     // Columns involved, in table order, capped to the ones with the strongest associations.
-    let order: HashMap<&str, usize> = a.profile.columns.iter().enumerate().map(|(i, c)| (c.name.as_str(), i)).collect();
+    let order: HashMap<&str, usize> = a
+        .profile
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), i))
+        .collect();
     let mut best: HashMap<&str, f64> = HashMap::new();
     for s in assoc {
         for n in [s.a.as_str(), s.b.as_str()] {
@@ -1130,75 +1413,91 @@ fn heatmap(out: &mut String, a: &Assessment, assoc: &[Association]) {
     let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     let mut cells: HashMap<(usize, usize), &Association> = HashMap::new();
     for s in assoc {
-        if let (Some(&i), Some(&j)) = (index.get(s.a.as_str()), index.get(s.b.as_str())) {
-            if i != j {
-                cells.insert((i.max(j), i.min(j)), s);
-            }
+        if let (Some(&i), Some(&j)) = (index.get(s.a.as_str()), index.get(s.b.as_str()))
+            && i != j
+        {
+            cells.insert((i.max(j), i.min(j)), s);
         }
     }
 
-    let cell = (560.0 / n as f64).floor().clamp(10.0, 26.0);
+    // Lower triangle without the diagonal: rows are names[1..], columns names[..n - 1].
+    let m = n - 1;
+    let cell = (560.0 / m as f64).floor().clamp(10.0, 44.0);
     let left = 150.0;
     let top = 10.0;
-    let grid = cell * n as f64;
+    let grid = cell * m as f64;
     let bottom = 110.0;
-    let legend_x = left + grid + 20.0;
+    let legend_x = left + grid + 24.0;
     let width = legend_x + 70.0;
-    let height = top + grid + bottom;
+    let height = top + grid.max(80.0) + bottom;
+    let numbers = cell >= 34.0;
     if total > n {
-        w!(out, "<p class=\"note\">The heatmap shows the {n} of {total} columns with the strongest associations.</p>\n");
+        w!(
+            out,
+            "<p class=\"note\">The heatmap shows the {n} of {total} columns with the strongest associations.</p>\n"
+        );
     }
     w!(
         out,
         "<figure class=\"heat\"><svg class=\"chart\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"{width:.0}\" height=\"{height:.0}\" role=\"img\" aria-label=\"Association heatmap\">\
-         <title>Association strength between columns (lower triangle)</title>\
+         <title>Association strength between pairs of columns</title>\
          <defs><linearGradient id=\"assoc-grad\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\"><stop offset=\"0\" stop-color=\"{}\"/><stop offset=\"1\" stop-color=\"{}\"/></linearGradient></defs>",
         heat_colour(0.0),
         heat_colour(1.0)
     );
-    for (i, name) in names.iter().enumerate() {
-        let y = top + i as f64 * cell;
+    for (i, name) in names.iter().enumerate().skip(1) {
+        let y = top + (i - 1) as f64 * cell;
         w!(
             out,
-            "<text x=\"{:.0}\" y=\"{:.1}\" text-anchor=\"end\" class=\"lbl\">{}<title>{}</title></text>",
+            "<text x=\"{:.0}\" y=\"{:.1}\" text-anchor=\"end\" class=\"lbl sm\">{}<title>{}</title></text>",
             left - 6.0,
             y + cell / 2.0 + 4.0,
             short(name, 22),
             short(name, MAX_VALUE_CHARS)
         );
-        for j in 0..=i {
+        for (j, other) in names.iter().enumerate().take(i) {
             let x = left + j as f64 * cell;
-            if i == j {
-                w!(out, "<rect x=\"{x:.0}\" y=\"{y:.0}\" width=\"{cell:.0}\" height=\"{cell:.0}\" class=\"diag\"/>");
-                continue;
-            }
             match cells.get(&(i, j)) {
-                Some(s) => w!(
-                    out,
-                    "<rect x=\"{x:.0}\" y=\"{y:.0}\" width=\"{cell:.0}\" height=\"{cell:.0}\" fill=\"{}\" class=\"hc\"><title>{} × {}: {} {}</title></rect>",
-                    heat_colour(strength(s)),
-                    short(&s.a, 40),
-                    short(&s.b, 40),
-                    method_label(&s.method),
-                    signed(s.value)
-                ),
+                Some(s) => {
+                    let t = strength(s);
+                    w!(
+                        out,
+                        "<rect x=\"{x:.0}\" y=\"{y:.0}\" width=\"{cell:.0}\" height=\"{cell:.0}\" fill=\"{}\" class=\"hc\"><title>{} × {}: {} {}</title></rect>",
+                        heat_colour(t),
+                        short(&s.a, 40),
+                        short(&s.b, 40),
+                        method_label(&s.method),
+                        assoc_value(s)
+                    );
+                    if numbers && s.value.is_finite() {
+                        w!(
+                            out,
+                            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" class=\"cellv{}\">{:.2}</text>",
+                            x + cell / 2.0,
+                            y + cell / 2.0 + 4.0,
+                            if t > 0.5 { " inv" } else { "" },
+                            s.value.abs().min(1.0)
+                        );
+                    }
+                }
                 None => w!(
                     out,
                     "<rect x=\"{x:.0}\" y=\"{y:.0}\" width=\"{cell:.0}\" height=\"{cell:.0}\" class=\"nd\"><title>{} × {}: not computed</title></rect>",
                     short(name, 40),
-                    short(names[j], 40)
+                    short(other, 40)
                 ),
             }
         }
     }
     // Column labels under the grid, slanted.
-    for (j, name) in names.iter().enumerate() {
+    for (j, name) in names.iter().enumerate().take(m) {
         let x = left + j as f64 * cell + cell / 2.0 + 3.0;
         let y = top + grid + 8.0;
         w!(
             out,
-            "<text x=\"{x:.1}\" y=\"{y:.0}\" text-anchor=\"end\" transform=\"rotate(-45 {x:.1} {y:.0})\" class=\"lbl\">{}</text>",
-            short(name, 18)
+            "<text x=\"{x:.1}\" y=\"{y:.0}\" text-anchor=\"end\" transform=\"rotate(-60 {x:.1} {y:.0})\" class=\"lbl sm\">{}<title>{}</title></text>",
+            short(name, 18),
+            short(name, MAX_VALUE_CHARS)
         );
     }
     // Legend.
@@ -1270,8 +1569,8 @@ svg.chart{max-width:100%;height:auto;display:block;font-family:inherit}
 svg .lbl{font-size:12px;fill:var(--ink)}svg .sm{font-size:11px}svg .val{font-size:12px;font-weight:600;fill:var(--ink)}
 svg .cnt,svg .axis{font-size:11px;fill:var(--muted)}svg .na{font-size:12px;fill:var(--na);font-style:italic}
 svg .track{fill:#eaeef2}svg .bar{fill:#3b6ea8}svg .bar:hover,svg .hc:hover{opacity:.8}
-svg .base{stroke:#afb8c1;stroke-width:1}svg .diag{fill:#d1d9e0}svg .nd{fill:#fff;stroke:#eaeef2}svg .lg{stroke:#d1d9e0}
-svg .f-good{fill:var(--good)}svg .f-fair{fill:var(--fair)}svg .f-poor{fill:var(--poor)}svg .f-bad{fill:var(--bad)}svg .f-na{fill:var(--na)}
+svg .base{stroke:#afb8c1;stroke-width:1}svg .hc{stroke:#fff;stroke-width:1}svg .cellv{font-size:10px;fill:var(--ink)}svg .cellv.inv{fill:#fff}svg .nd{fill:#fff;stroke:#eaeef2}svg .lg{stroke:#d1d9e0}
+svg .v-good{fill:var(--good)}svg .v-fair{fill:var(--fair)}svg .v-poor{fill:var(--poor)}svg .v-bad{fill:var(--bad)}svg .f-good{fill:var(--good)}svg .f-fair{fill:var(--fair)}svg .f-poor{fill:var(--poor)}svg .f-bad{fill:var(--bad)}svg .f-na{fill:var(--na)}
 svg.meter{display:inline-block;vertical-align:middle;margin-left:6px}
 svg .f-null{fill:#8c959f}svg .f-pii{fill:#b35900}svg .f-role{fill:#3b6ea8}svg .f-assoc{fill:#0b3d7a}
 table{border-collapse:collapse}
@@ -1305,7 +1604,7 @@ table.kv{font-size:13px;width:100%}
 table.kv th{width:130px;color:var(--muted);font-weight:500;text-align:left;padding:3px 12px 3px 0;white-space:nowrap;vertical-align:top}
 table.kv td{padding:3px 0;overflow-wrap:anywhere}
 .quantiles{display:inline-flex;flex-wrap:wrap;gap:2px 10px}.quantiles i{color:var(--muted);font-style:normal;font-size:11px}
-table.mini{margin-top:10px;font-size:12.5px;min-width:60%}
+table.mini{margin-top:10px;font-size:12.5px;min-width:75%}
 table.mini caption{text-align:left;font-weight:600;font-size:12.5px;padding-bottom:2px}
 table.mini td{padding:2px 8px 2px 0;border-bottom:1px solid #eef1f4}
 figure{margin:0 0 12px}figcaption{font-size:12.5px;font-weight:600;margin-bottom:2px}
@@ -1321,6 +1620,8 @@ h2{break-after:avoid}h3{break-after:avoid}
 .card,.tile,figure,tr{break-inside:avoid}
 thead{display:table-header-group}
 .scroll,figure.heat{overflow:visible}
+table.grid{font-size:10.5px}table.grid th,table.grid td{padding:4px 5px}table.grid thead th{white-space:normal}
+table.grid svg.meter{display:none}code,.mono{font-size:10px}.badge{font-size:10px;line-height:15px;padding:0 6px}
 a{color:inherit;text-decoration:none}
 }
 "#;
@@ -1329,7 +1630,9 @@ a{color:inherit;text-decoration:none}
 mod tests {
     use std::sync::Arc;
 
-    use arrow_array::{ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray};
+    use arrow_array::{
+        ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
+    };
     use arrow_schema::{DataType, Field, Schema, SchemaRef};
     use datalab_data::DataError;
 
@@ -1349,9 +1652,18 @@ mod tests {
 
     fn run(schema: SchemaRef, batches: Vec<RecordBatch>) -> Assessment {
         let open = move || -> Result<(SchemaRef, BatchStream), DataError> {
-            Ok((schema.clone(), Box::new(batches.clone().into_iter().map(Ok))))
+            Ok((
+                schema.clone(),
+                Box::new(batches.clone().into_iter().map(Ok)),
+            ))
         };
-        assess(&open, source("test <data> & \"more\".csv"), None, ProfileOptions::default()).expect("assess")
+        assess(
+            &open,
+            source("test <data> & \"more\".csv"),
+            None,
+            ProfileOptions::default(),
+        )
+        .expect("assess")
     }
 
     fn tricky() -> Assessment {
@@ -1390,11 +1702,17 @@ mod tests {
         let cols: Vec<ArrayRef> = vec![
             Arc::new(Int64Array::from_iter_values(0..n as i64)),
             Arc::new(StringArray::from(names)),
-            Arc::new(StringArray::from_iter_values((0..n).map(|i| format!("person{i}@example.com")))),
+            Arc::new(StringArray::from_iter_values(
+                (0..n).map(|i| format!("person{i}@example.com")),
+            )),
             Arc::new(Float64Array::from(amounts)),
-            Arc::new(Date32Array::from_iter_values((0..n as i32).map(|i| 10_000 + i * 97))),
+            Arc::new(Date32Array::from_iter_values(
+                (0..n as i32).map(|i| 10_000 + i * 97),
+            )),
             Arc::new(BooleanArray::from_iter((0..n).map(|i| Some(i % 3 == 0)))),
-            Arc::new(StringArray::from_iter_values((0..n).map(|i| format!("v{}", i % 4)))),
+            Arc::new(StringArray::from_iter_values(
+                (0..n).map(|i| format!("v{}", i % 4)),
+            )),
             Arc::new(StringArray::from(vec![None::<&str>; n])),
         ];
         let batch = RecordBatch::try_new(schema.clone(), cols).expect("batch");
@@ -1406,9 +1724,21 @@ mod tests {
         assert!(html.trim_end().ends_with("</html>"));
         let lower = html.to_lowercase();
         assert!(!lower.contains("<script"), "no script tags");
-        assert!(!lower.contains("http://") && !lower.contains("https://"), "no external URLs");
-        assert!(!lower.contains("url(http") && !lower.contains("@import") && !lower.contains("<img") && !lower.contains("<link"));
-        assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count(), "balanced svg");
+        assert!(
+            !lower.contains("http://") && !lower.contains("https://"),
+            "no external URLs"
+        );
+        assert!(
+            !lower.contains("url(http")
+                && !lower.contains("@import")
+                && !lower.contains("<img")
+                && !lower.contains("<link")
+        );
+        assert_eq!(
+            html.matches("<svg").count(),
+            html.matches("</svg>").count(),
+            "balanced svg"
+        );
         for heading in [
             "<h2>Summary</h2>",
             "<h2>Personal data found</h2>",
@@ -1422,7 +1752,10 @@ mod tests {
         }
         assert!(html.contains("docs/assessment.md"));
         // No raw control characters anywhere.
-        assert!(!html.chars().any(|c| c.is_control() && c != '\n'), "raw control character");
+        assert!(
+            !html.chars().any(|c| c.is_control() && c != '\n'),
+            "raw control character"
+        );
     }
 
     #[test]
@@ -1435,9 +1768,15 @@ mod tests {
         assert!(html.contains("&lt;b&gt;bold&lt;/b&gt; &amp; col"));
         assert!(!html.contains("<b>bold</b>"));
         assert!(html.contains("quote &quot; and &#39; here"));
-        assert!(html.contains("bell\u{2407}char\u{fffd}evil"), "control and bidi characters neutralised");
+        assert!(
+            html.contains("bell\u{2407}char\u{fffd}evil"),
+            "control and bidi characters neutralised"
+        );
         assert!(html.contains(&format!("{}…", "x".repeat(MAX_VALUE_CHARS - 1))));
-        assert!(!html.contains(&"x".repeat(MAX_VALUE_CHARS + 1)), "long values truncated");
+        assert!(
+            !html.contains(&"x".repeat(MAX_VALUE_CHARS + 1)),
+            "long values truncated"
+        );
         assert!(html.contains("<svg"));
         assert!(html.contains("test &lt;data&gt; &amp; &quot;more&quot;.csv"));
         assert!(html.contains("0123456789ab…"));
@@ -1458,11 +1797,20 @@ mod tests {
             method: "pearson".into(),
             value: f64::NAN,
         });
-        a.profile.associations.push(Association { a: "x".into(), b: "x".into(), method: "weird<>".into(), value: -2.0 });
+        a.profile.associations.push(Association {
+            a: "x".into(),
+            b: "x".into(),
+            method: "weird<>".into(),
+            value: -2.0,
+        });
         for c in &mut a.profile.columns {
             c.null_share = f64::NAN;
             if let Some(n) = &mut c.numeric {
-                n.histogram.push(Bin { low: f64::NEG_INFINITY, high: f64::NAN, count: u64::MAX / 4 });
+                n.histogram.push(Bin {
+                    low: f64::NEG_INFINITY,
+                    high: f64::NAN,
+                    count: u64::MAX / 4,
+                });
                 n.quantiles.push((0.5, f64::NAN));
                 n.mean = f64::INFINITY;
             }
@@ -1504,8 +1852,8 @@ mod tests {
         assert!(html.contains("The table has no columns."));
     }
 
-    #[test]
-    fn wide_tables_stay_small() {
+    /// 120 columns: numbers (some trending with the row number, so they correlate) and text.
+    fn wide() -> Assessment {
         let cols = 120usize;
         let rows = 300usize;
         let mut fields = Vec::new();
@@ -1513,17 +1861,24 @@ mod tests {
         for c in 0..cols {
             if c % 2 == 0 {
                 fields.push(Field::new(format!("measure_{c}"), DataType::Float64, true));
-                arrays.push(Arc::new(Float64Array::from_iter_values((0..rows).map(|r| ((r * (c + 3)) % 97) as f64 * 0.37))));
+                arrays.push(Arc::new(Float64Array::from_iter_values((0..rows).map(
+                    |r| ((r * (c + 3)) % 97) as f64 * 0.37 + r as f64 * (c % 5) as f64,
+                ))));
             } else {
                 fields.push(Field::new(format!("category_{c}"), DataType::Utf8, true));
-                arrays.push(Arc::new(StringArray::from_iter_values(
-                    (0..rows).map(|r| format!("value number {} with some longer text", (r * 7 + c) % 40)),
-                )));
+                arrays.push(Arc::new(StringArray::from_iter_values((0..rows).map(
+                    |r| format!("value number {} with some longer text", (r / 8 + c) % 40),
+                ))));
             }
         }
         let schema = Arc::new(Schema::new(fields));
         let batch = RecordBatch::try_new(schema.clone(), arrays).expect("batch");
-        let html = render(&run(schema, vec![batch]));
+        run(schema, vec![batch])
+    }
+
+    #[test]
+    fn wide_tables_stay_small() {
+        let html = render(&wide());
         check_document(&html);
         assert!(html.len() < 1_500_000, "report is {} bytes", html.len());
     }
@@ -1541,10 +1896,18 @@ mod tests {
         assert_eq!(short("abcdef", 4), "abc…");
         assert_eq!(short("abcd", 4), "abcd");
         assert_eq!(short("åäöü€", 3), "åä…");
-        assert_eq!(esc("<a href='x'>&</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
-        assert_eq!(class_token("quasi_identifier\" onload=x"), "quasi_identifieronloadx");
+        assert_eq!(
+            esc("<a href='x'>&</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"
+        );
+        assert_eq!(
+            class_token("quasi_identifier\" onload=x"),
+            "quasi_identifieronloadx"
+        );
         assert_eq!(score_text(None), "n/a");
         assert_eq!(score_text(Some(100.0)), "100");
+        assert_eq!(score_text(Some(99.96)), "99.9");
+        assert_eq!(score_text(Some(76.1)), "76.1");
     }
 
     /// Writes a sample report from the demo patients table to /tmp/assessment-sample.html.
@@ -1554,7 +1917,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("patients.csv");
         let file = std::fs::File::create(&path).expect("create");
-        datalab_data::demo::write_patients_csv(std::io::BufWriter::new(file), 5_000, 20261129).expect("demo");
+        datalab_data::demo::write_patients_csv(std::io::BufWriter::new(file), 5_000, 20261129)
+            .expect("demo");
         let opts = datalab_data::read::ReadOptions::default();
         let reader = datalab_data::read::open_table(&path, &opts).expect("open");
         let (schema, batches) = reader.read_all().expect("read");
@@ -1565,7 +1929,10 @@ mod tests {
             reader.finish().expect("finish").0.sha256
         };
         let open = move || -> Result<(SchemaRef, BatchStream), DataError> {
-            Ok((schema.clone(), Box::new(batches.clone().into_iter().map(Ok))))
+            Ok((
+                schema.clone(),
+                Box::new(batches.clone().into_iter().map(Ok)),
+            ))
         };
         let src = SourceInfo {
             kind: "file".into(),
@@ -1579,5 +1946,9 @@ mod tests {
         check_document(&html);
         std::fs::write("/tmp/assessment-sample.html", &html).expect("write");
         eprintln!("wrote /tmp/assessment-sample.html ({} bytes)", html.len());
+        std::fs::write("/tmp/assessment-tricky.html", render(&tricky())).expect("write");
+        let wide = render(&wide());
+        eprintln!("wide table: {} bytes", wide.len());
+        std::fs::write("/tmp/assessment-wide.html", wide).expect("write");
     }
 }

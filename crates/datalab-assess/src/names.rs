@@ -27,12 +27,12 @@ pub fn means_birth_date(name: &str) -> bool {
     ]
     .iter()
     .any(|w| f.contains(w))
-        && !f.contains("place")
-        && !f.contains("country")
-        && !f.contains("ort")
-        && !f.contains("land")
-        && !f.contains("lieu")
-        && !f.contains("plaats")
+        && ![
+            "place", "country", "city", "town", "geburtsort", "fodelseort", "fodeort", "fodested",
+            "land", "lieu", "plaats", "stad", "weight", "gewicht", "vikt", "poids",
+        ]
+        .iter()
+        .any(|w| f.contains(w))
 }
 
 #[cfg(test)]

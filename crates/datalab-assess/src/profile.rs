@@ -39,6 +39,8 @@ pub struct ProfileOptions {
     pub exact_duplicate_limit: usize,
     /// Reference "now" for future-date and staleness checks (days since 1970-01-01).
     pub today_days: i32,
+    /// Non-null values per column passed to the personal-data scanner (the first ones).
+    pub pii_scan_limit: u64,
 }
 
 impl Default for ProfileOptions {
@@ -52,6 +54,7 @@ impl Default for ProfileOptions {
             association_max_columns: 50,
             exact_duplicate_limit: 5_000_000,
             today_days: today_days(),
+            pii_scan_limit: 200_000,
         }
     }
 }
@@ -589,7 +592,6 @@ const TEXT_SENTINELS: [&str; 12] = [
     "unknown", "none", "-", "--", "xxx", "missing", "tbd", "n.a.", "0000-00-00", "undefined", "nan", "#n/a",
 ];
 const NUMERIC_SENTINELS: [f64; 7] = [-999.0, -9999.0, -99999.0, 999.0, 9999.0, 99999.0, -99.0];
-const DATE_SENTINELS: [&str; 4] = ["1900-01-01", "1800-01-01", "9999-12-31", "1970-01-01"];
 
 fn is_age_column(name: &str) -> bool {
     let n = name.to_lowercase();
@@ -611,12 +613,29 @@ struct ColumnAcc {
     trues: u64,
     years: FxHashMap<i32, u64>,
     future: Examples,
-    sentinels: Examples,
-    sentinel_values: FxHashMap<String, u64>,
+    /// Sentinel candidates: value → (its numeric position, rows). Judged at the end.
+    sentinel_values: FxHashMap<String, (Option<f64>, Examples)>,
     unreadable: Examples,
     negative_age: Examples,
     pii: Option<ColumnScanner>,
+    pii_seen: u64,
+    pii_limit: u64,
 }
+
+/// Days since 1970-01-01 → calendar year (proleptic Gregorian), without formatting a date.
+fn year_of_days(d: i32) -> i32 {
+    let z = d as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2)) as i32
+}
+
+/// 1900-01-01, 1800-01-01 and 9999-12-31 as days since 1970-01-01.
+const DATE_SENTINEL_DAYS: [i32; 3] = [-25_567, -62_091, 2_932_896];
 
 impl ColumnAcc {
     fn new(name: &str, ty: &DataType, opts: &ProfileOptions) -> Self {
@@ -636,17 +655,28 @@ impl ColumnAcc {
             trues: 0,
             years: FxHashMap::default(),
             future: Examples::default(),
-            sentinels: Examples::default(),
             sentinel_values: FxHashMap::default(),
             unreadable: Examples::default(),
             negative_age: Examples::default(),
             pii: matches!(kind, Kind::Text | Kind::Date | Kind::Integer).then(|| ColumnScanner::new(name)),
+            pii_seen: 0,
+            pii_limit: opts.pii_scan_limit,
         }
     }
 
     fn sentinel(&mut self, row: u64, v: &str) {
-        self.sentinels.add(row);
-        *self.sentinel_values.entry(v.to_string()).or_insert(0) += 1;
+        let position = match self.kind {
+            Kind::Integer | Kind::Float => v.parse::<f64>().ok(),
+            Kind::Date => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .ok()
+                .map(|d| (d - chrono::NaiveDate::default()).num_days() as f64),
+            _ => None,
+        };
+        self.sentinel_values
+            .entry(v.to_string())
+            .or_insert_with(|| (position, Examples::default()))
+            .1
+            .add(row);
     }
 
     fn add_array(&mut self, array: &ArrayRef, first_row: u64, opts: &ProfileOptions) {
@@ -686,8 +716,8 @@ impl ColumnAcc {
                     if age && !(0..=125).contains(&x) {
                         self.negative_age.add(row);
                     }
-                    if let Some(p) = &mut self.pii {
-                        p.observe(row, &x.to_string());
+                    if self.pii_wants_more() {
+                        self.pii_observe(row, &x.to_string());
                     }
                 }
             }
@@ -735,18 +765,15 @@ impl ColumnAcc {
                     if let Some(num) = &mut self.num {
                         num.add(d as f64);
                     }
-                    let iso = days_to_iso(d);
-                    if let Ok(y) = iso[..4].parse::<i32>() {
-                        *self.years.entry(y).or_insert(0) += 1;
-                    }
+                    *self.years.entry(year_of_days(d)).or_insert(0) += 1;
                     if d > opts.today_days {
                         self.future.add(row);
                     }
-                    if DATE_SENTINELS[..3].contains(&iso.as_str()) {
-                        self.sentinel(row, &iso);
+                    if DATE_SENTINEL_DAYS.contains(&d) {
+                        self.sentinel(row, &days_to_iso(d));
                     }
-                    if let Some(p) = &mut self.pii {
-                        p.observe(row, &iso);
+                    if self.pii_wants_more() {
+                        self.pii_observe(row, &days_to_iso(d));
                     }
                 }
             }
@@ -790,7 +817,7 @@ impl ColumnAcc {
         self.distinct.insert(hash_bytes(s.as_bytes()));
         self.top_text.add_str(s);
         if let Some(t) = &mut self.text {
-            let len = s.chars().count() as u64;
+            let len = if s.is_ascii() { s.len() } else { s.chars().count() } as u64;
             t.min_len = t.min_len.min(len);
             t.max_len = t.max_len.max(len);
             t.sum_len += len;
@@ -810,16 +837,29 @@ impl ColumnAcc {
                 }
             }
         }
-        let lower = s.trim().to_lowercase();
-        if TEXT_SENTINELS.contains(&lower.as_str()) {
+        let trimmed = s.trim();
+        if trimmed.len() <= 10 && TEXT_SENTINELS.iter().any(|x| x.eq_ignore_ascii_case(trimmed)) {
             self.sentinel(row, s);
         }
         // Control characters or replacement characters: binary junk or a broken encoding.
-        if s.chars().any(|c| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFD}') {
+        let plain = s.bytes().all(|b| (0x20..0x7f).contains(&b));
+        if !plain && s.chars().any(|c| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFD}') {
             self.unreadable.add(row);
         }
+        if self.pii_wants_more() {
+            self.pii_observe(row, s);
+        }
+    }
+
+    #[inline]
+    fn pii_wants_more(&self) -> bool {
+        self.pii.is_some() && self.pii_seen < self.pii_limit
+    }
+
+    fn pii_observe(&mut self, row: u64, value: &str) {
         if let Some(p) = &mut self.pii {
-            p.observe(row, s);
+            p.observe(row, value);
+            self.pii_seen += 1;
         }
     }
 }
@@ -1157,13 +1197,41 @@ fn finish_column(acc: ColumnAcc, rows: u64, opts: &ProfileOptions) -> (ColumnPro
             format!("{} values lie after the reference date {}", acc.future.count, days_to_iso(opts.today_days)),
         ));
     }
-    if acc.sentinels.count > 0 {
-        let mut vals: Vec<_> = acc.sentinel_values.iter().collect();
-        vals.sort_by(|a, b| b.1.cmp(a.1));
-        let shown: Vec<String> = vals.iter().take(3).map(|(v, c)| format!("'{v}' ×{c}")).collect();
+    // A numeric or date value like -999 or 1900-01-01 is a placeholder only when it stands out:
+    // outside the 1st–99th percentile, or far more frequent than values usually are. Unique
+    // columns (ids) have no placeholders.
+    let stats = if acc.sentinel_values.is_empty() {
+        None
+    } else {
+        acc.num.as_ref().and_then(|n| n.stats(0))
+    };
+    let unique_col = distinct_exact && distinct == non_null;
+    let mean_freq = non_null as f64 / distinct.max(1) as f64;
+    let mut kept: Vec<(&String, &Examples)> = acc
+        .sentinel_values
+        .iter()
+        .filter(|(_, (pos, e))| match (pos, &stats) {
+            (None, _) => true,
+            (Some(_), _) if unique_col => false,
+            (Some(x), Some(st)) => {
+                let q = |p: f64| st.quantiles.iter().find(|(k, _)| *k == p).map_or(f64::NAN, |(_, v)| *v);
+                *x < q(0.01) || *x > q(0.99) || (e.count >= 3 && e.count as f64 >= 5.0 * mean_freq)
+            }
+            (Some(_), None) => true,
+        })
+        .map(|(v, (_, e))| (v, e))
+        .collect();
+    if !kept.is_empty() {
+        kept.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
+        let shown: Vec<String> = kept.iter().take(3).map(|(v, e)| format!("'{v}' ×{}", e.count)).collect();
+        let mut all = Examples::default();
+        let mut rows: Vec<u64> = kept.iter().flat_map(|(_, e)| e.rows.iter().copied()).collect();
+        rows.sort_unstable();
+        all.count = kept.iter().map(|(_, e)| e.count).sum();
+        all.rows = rows.into_iter().take(10).collect();
         findings.push(finding(
             "sentinel_value",
-            &acc.sentinels,
+            &all,
             format!("placeholder values that stand for 'unknown': {}", shown.join(", ")),
         ));
     }
@@ -1185,7 +1253,7 @@ fn finish_column(acc: ColumnAcc, rows: u64, opts: &ProfileOptions) -> (ColumnPro
         let with_unit: u64 = t.units.values().map(|e| e.count).sum();
         if t.units.len() >= 2 && with_unit * 2 > t.n {
             let mut units: Vec<(&String, &Examples)> = t.units.iter().collect();
-            units.sort_by(|a, b| b.1.count.cmp(&a.1.count));
+            units.sort_by_key(|u| std::cmp::Reverse(u.1.count));
             let minority: u64 = units[1..].iter().map(|(_, e)| e.count).sum();
             let rows: Vec<u64> = units[1..].iter().flat_map(|(_, e)| e.rows.iter().copied()).take(10).collect();
             findings.push(Finding {
@@ -1510,6 +1578,14 @@ mod tests {
         assert!((cramers_v(&a, &b, 2, 2).unwrap() - 1.0).abs() < 1e-12);
         let c: Vec<u32> = (0..100).map(|i| (i / 2) % 2).collect();
         assert!(cramers_v(&a, &c, 2, 2).unwrap() < 0.05, "independent → near 0");
+    }
+
+    #[test]
+    fn years_and_sentinel_days() {
+        for d in [-62_091, -25_567, -1, 0, 365, 10_957, 20_000, 2_932_896] {
+            assert_eq!(year_of_days(d).to_string(), days_to_iso(d)[..days_to_iso(d).len() - 6], "{d}");
+        }
+        assert_eq!(DATE_SENTINEL_DAYS.map(days_to_iso), ["1900-01-01", "1800-01-01", "9999-12-31"]);
     }
 
     #[test]

@@ -130,7 +130,8 @@ pub fn score(profile: &TableProfile, extra: &[Finding], manifest: Option<&Manife
     for c in &profile.columns {
         let is_id = c.pii.as_ref().and_then(|p| p.entity).is_some_and(|e| e.is_direct_identifier()) || c.semantic_type == "identifier";
         let non_null = c.count - c.nulls;
-        if is_id && c.distinct_exact && c.distinct < non_null {
+        // Only columns meant to be (nearly) unique: names and the like repeat by nature.
+        if is_id && c.distinct_exact && c.distinct < non_null && c.distinct * 2 >= non_null {
             uniqueness.push(QualityCheck {
                 check: "repeated_identifier".into(),
                 column: Some(c.name.clone()),

@@ -43,13 +43,13 @@ pub struct ColumnFacts<'a> {
 pub struct RoleSuggestion {
     pub role: ColumnRole,
     /// One sentence a data holder can check, e.g. "column name 'födelsedatum' means birth
-    /// date (Swedish): a quasi-identifier; values agree: all values are dates".
+    /// date (Swedish): a quasi-identifier (…); values agree: the values are dates".
     pub reason: String,
     /// 0–1: name and values agreeing ≈ 0.9–0.95, name or values alone ≈ 0.6–0.85,
     /// the insensitive fallback 0.4–0.55.
     pub confidence: f64,
     /// What the column was recognised as (`"person_name"`, `"birth_date"`, `"health"`, …);
-    /// `None` for the fallback.
+    /// `None` when the suggestion is insensitive.
     pub category: Option<String>,
 }
 
@@ -162,7 +162,9 @@ fn fold(s: &str) -> String {
 
 /// The alphanumeric words of a folded value.
 fn words(folded: &str) -> impl Iterator<Item = &str> {
-    folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -241,7 +243,8 @@ enum Check {
 /// Terms are written as people write them (accents allowed) and normalised like column names.
 /// Markers: `word*` matches tokens starting with `word`, `*word` tokens ending with it,
 /// `*word*` tokens containing it; `~word` is generic and only counts when every other token
-/// of the name is a person word ("patient", "kunde", …) or a stop word ("of", "de", …).
+/// of the name is a person word ("patient", "kunde", …) or a stop word ("of", "de", …);
+/// `?word` may also belong to another concept, and the values decide between them.
 struct Concept {
     category: &'static str,
     role: ColumnRole,
@@ -910,9 +913,36 @@ const STOP_WORDS: &[&str] = &[
 
 /// Words saying a column holds dates or times.
 const DATE_WORDS: &[&str] = &[
-    "date", "dates", "dt", "datum", "dato", "time", "timestamp", "ts", "datetime", "tid",
-    "tidpunkt", "tidspunkt", "tijd", "tijdstip", "zeit", "zeitpunkt", "heure", "jour", "day",
-    "dag", "year", "jaar", "jahr", "annee", "ar", "month", "monat", "maand", "manad", "maned",
+    "date",
+    "dates",
+    "dt",
+    "datum",
+    "dato",
+    "time",
+    "timestamp",
+    "ts",
+    "datetime",
+    "tid",
+    "tidpunkt",
+    "tidspunkt",
+    "tijd",
+    "tijdstip",
+    "zeit",
+    "zeitpunkt",
+    "heure",
+    "jour",
+    "day",
+    "dag",
+    "year",
+    "jaar",
+    "jahr",
+    "annee",
+    "ar",
+    "month",
+    "monat",
+    "maand",
+    "manad",
+    "maned",
     "mois",
 ];
 
@@ -1226,13 +1256,15 @@ fn read_name(
     let mut langs = lex.id_words.get(&id_word).copied().unwrap_or(SIX);
     if let Some(p) = &person {
         let pl = lex.person.get(p).copied().unwrap_or(SIX);
-        langs = if langs & pl != 0 { langs & pl } else { langs | pl };
+        langs = if langs & pl != 0 {
+            langs & pl
+        } else {
+            langs | pl
+        };
     }
-    let bare = split.iter().all(|t| {
-        lex.id_words.contains_key(t)
-            || is_filler(t, lex)
-            || lex.date_words.contains(t)
-    });
+    let bare = split
+        .iter()
+        .all(|t| lex.id_words.contains_key(t) || is_filler(t, lex) || lex.date_words.contains(t));
     Some((
         NameSays::Key {
             person,
@@ -1489,7 +1521,10 @@ fn names_medicine(v: &str) -> bool {
 
 /// A value with every character except letters and digits removed, folded.
 fn squeeze(v: &str) -> String {
-    fold(v.trim()).chars().filter(|c| c.is_alphanumeric()).collect()
+    fold(v.trim())
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect()
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -1504,28 +1539,79 @@ fn sex_code(v: &str) -> Option<SexCode> {
     Some(match s.as_str() {
         "f" | "female" | "woman" | "women" | "w" | "weiblich" | "frau" | "kvinna" | "kvinnor"
         | "kvinnlig" | "k" | "kvinde" | "kvindelig" | "v" | "vrouw" | "vrouwelijk" | "femme"
-        | "feminin" | "feminine" | "girl" | "flicka" | "pige" | "meisje" | "madchen"
-        | "fille" => SexCode::Female,
+        | "feminin" | "feminine" | "girl" | "flicka" | "pige" | "meisje" | "madchen" | "fille" => {
+            SexCode::Female
+        }
         "m" | "male" | "man" | "men" | "mann" | "mannlich" | "manlig" | "mand" | "mandlig"
         | "homme" | "h" | "masculin" | "masculine" | "boy" | "pojke" | "dreng" | "jongen"
         | "junge" | "garcon" => SexCode::Male,
         "x" | "u" | "o" | "d" | "other" | "unknown" | "okand" | "ukendt" | "onbekend"
         | "unbekannt" | "inconnu" | "divers" | "diverse" | "annat" | "andet" | "anders"
-        | "autre" | "nonbinary" | "intersex" | "unspecified" | "notstated"
-        | "prefernottosay" => SexCode::Other,
+        | "autre" | "nonbinary" | "intersex" | "unspecified" | "notstated" | "prefernottosay" => {
+            SexCode::Other
+        }
         _ => return None,
     })
 }
 
 const MARITAL_WORDS: &[&str] = &[
-    "married", "unmarried", "single", "divorced", "widowed", "widow", "widower", "separated",
-    "cohabiting", "cohabitant", "spouse", "partnership", "gift", "ogift", "skild", "skiljd",
-    "ankling", "anka", "ankeman", "sambo", "ugift", "fraskilt", "skilt", "separeret", "enke",
-    "enkemand", "samlevende", "partnerskab", "gehuwd", "getrouwd", "ongehuwd", "ongetrouwd",
-    "gescheiden", "weduwe", "weduwnaar", "samenwonend", "alleenstaand", "partnerschap",
-    "verheiratet", "ledig", "geschieden", "verwitwet", "getrennt", "getrenntlebend",
-    "lebenspartnerschaft", "marie", "mariee", "celibataire", "divorce", "divorcee", "veuf",
-    "veuve", "pacse", "pacsee", "separe", "separee", "concubinage",
+    "married",
+    "unmarried",
+    "single",
+    "divorced",
+    "widowed",
+    "widow",
+    "widower",
+    "separated",
+    "cohabiting",
+    "cohabitant",
+    "spouse",
+    "partnership",
+    "gift",
+    "ogift",
+    "skild",
+    "skiljd",
+    "ankling",
+    "anka",
+    "ankeman",
+    "sambo",
+    "ugift",
+    "fraskilt",
+    "skilt",
+    "separeret",
+    "enke",
+    "enkemand",
+    "samlevende",
+    "partnerskab",
+    "gehuwd",
+    "getrouwd",
+    "ongehuwd",
+    "ongetrouwd",
+    "gescheiden",
+    "weduwe",
+    "weduwnaar",
+    "samenwonend",
+    "alleenstaand",
+    "partnerschap",
+    "verheiratet",
+    "ledig",
+    "geschieden",
+    "verwitwet",
+    "getrennt",
+    "getrenntlebend",
+    "lebenspartnerschaft",
+    "marie",
+    "mariee",
+    "celibataire",
+    "divorce",
+    "divorcee",
+    "veuf",
+    "veuve",
+    "pacse",
+    "pacsee",
+    "separe",
+    "separee",
+    "concubinage",
 ];
 
 fn is_marital(v: &str) -> bool {
@@ -1536,8 +1622,22 @@ fn is_marital(v: &str) -> bool {
 /// Ethnic-group words; the first ones are not colours or generic words, and a column must
 /// contain one of them before values alone can call it ethnic origin.
 const ETHNIC_STRONG: &[&str] = &[
-    "asian", "hispanic", "latino", "latina", "latinx", "caucasian", "african", "islander",
-    "eskimo", "inuit", "indigenous", "aboriginal", "multiracial", "biracial", "arab", "roma",
+    "asian",
+    "hispanic",
+    "latino",
+    "latina",
+    "latinx",
+    "caucasian",
+    "african",
+    "islander",
+    "eskimo",
+    "inuit",
+    "indigenous",
+    "aboriginal",
+    "multiracial",
+    "biracial",
+    "arab",
+    "roma",
     "sami",
 ];
 const ETHNIC_WEAK: &[&str] = &["white", "black", "mixed", "native", "pacific", "indian"];
@@ -1566,25 +1666,151 @@ const ALPHA3: &[&str] = &[
 /// Words of country names (English and the six languages' own names for the European
 /// countries); a value naming a country contains one of them.
 const COUNTRY_WORDS: &[&str] = &[
-    "sweden", "sverige", "suede", "schweden", "zweden", "denmark", "danmark", "danemark",
-    "daenemark", "netherlands", "nederland", "holland", "niederlande", "nederlanderne",
-    "nederlanderna", "germany", "deutschland", "tyskland", "duitsland", "allemagne", "france",
-    "frankrike", "frankrig", "frankrijk", "frankreich", "finland", "suomi", "finnland",
-    "finlande", "belgium", "belgie", "belgien", "belgique", "norway", "norge", "noorwegen",
-    "norwegen", "norvege", "poland", "polen", "pologne", "spain", "spanien", "spanje",
-    "espagne", "espana", "italy", "italien", "italie", "italia", "kingdom", "britain",
-    "england", "scotland", "wales", "ireland", "irland", "ierland", "irlande", "portugal",
-    "austria", "osterreich", "oostenrijk", "autriche", "switzerland", "schweiz", "zwitserland",
-    "suisse", "states", "usa", "america", "canada", "mexico", "brazil", "argentina", "china",
-    "japan", "india", "turkey", "turkiet", "tyrkiet", "turkije", "turkei", "turquie", "russia",
-    "ukraine", "iran", "iraq", "irak", "syria", "syrien", "afghanistan", "somalia", "eritrea",
-    "ethiopia", "morocco", "marokko", "maroc", "algeria", "tunisia", "egypt", "pakistan",
-    "vietnam", "philippines", "thailand", "korea", "cuba", "jamaica", "haiti", "dominican",
-    "puerto", "salvador", "guatemala", "honduras", "nicaragua", "columbia", "colombia",
-    "ecuador", "peru", "chile", "greece", "hungary", "yugoslavia", "laos", "cambodia", "taiwan",
-    "hong", "estonia", "latvia", "lithuania", "iceland", "island", "czech", "slovakia",
-    "slovenia", "croatia", "romania", "bulgaria", "serbia", "bosnia", "albania", "luxembourg",
-    "trinadad", "trinidad", "outlying",
+    "sweden",
+    "sverige",
+    "suede",
+    "schweden",
+    "zweden",
+    "denmark",
+    "danmark",
+    "danemark",
+    "daenemark",
+    "netherlands",
+    "nederland",
+    "holland",
+    "niederlande",
+    "nederlanderne",
+    "nederlanderna",
+    "germany",
+    "deutschland",
+    "tyskland",
+    "duitsland",
+    "allemagne",
+    "france",
+    "frankrike",
+    "frankrig",
+    "frankrijk",
+    "frankreich",
+    "finland",
+    "suomi",
+    "finnland",
+    "finlande",
+    "belgium",
+    "belgie",
+    "belgien",
+    "belgique",
+    "norway",
+    "norge",
+    "noorwegen",
+    "norwegen",
+    "norvege",
+    "poland",
+    "polen",
+    "pologne",
+    "spain",
+    "spanien",
+    "spanje",
+    "espagne",
+    "espana",
+    "italy",
+    "italien",
+    "italie",
+    "italia",
+    "kingdom",
+    "britain",
+    "england",
+    "scotland",
+    "wales",
+    "ireland",
+    "irland",
+    "ierland",
+    "irlande",
+    "portugal",
+    "austria",
+    "osterreich",
+    "oostenrijk",
+    "autriche",
+    "switzerland",
+    "schweiz",
+    "zwitserland",
+    "suisse",
+    "states",
+    "usa",
+    "america",
+    "canada",
+    "mexico",
+    "brazil",
+    "argentina",
+    "china",
+    "japan",
+    "india",
+    "turkey",
+    "turkiet",
+    "tyrkiet",
+    "turkije",
+    "turkei",
+    "turquie",
+    "russia",
+    "ukraine",
+    "iran",
+    "iraq",
+    "irak",
+    "syria",
+    "syrien",
+    "afghanistan",
+    "somalia",
+    "eritrea",
+    "ethiopia",
+    "morocco",
+    "marokko",
+    "maroc",
+    "algeria",
+    "tunisia",
+    "egypt",
+    "pakistan",
+    "vietnam",
+    "philippines",
+    "thailand",
+    "korea",
+    "cuba",
+    "jamaica",
+    "haiti",
+    "dominican",
+    "puerto",
+    "salvador",
+    "guatemala",
+    "honduras",
+    "nicaragua",
+    "columbia",
+    "colombia",
+    "ecuador",
+    "peru",
+    "chile",
+    "greece",
+    "hungary",
+    "yugoslavia",
+    "laos",
+    "cambodia",
+    "taiwan",
+    "hong",
+    "estonia",
+    "latvia",
+    "lithuania",
+    "iceland",
+    "island",
+    "czech",
+    "slovakia",
+    "slovenia",
+    "croatia",
+    "romania",
+    "bulgaria",
+    "serbia",
+    "bosnia",
+    "albania",
+    "luxembourg",
+    "trinadad",
+    "trinidad",
+    "outlying",
 ];
 
 fn is_country(v: &str) -> bool {
@@ -1642,7 +1868,9 @@ fn is_uk_postcode(t: &str, parts: Option<(&[u8], &[u8])>) -> bool {
     };
     let out_ok = (2..=4).contains(&out.len())
         && out[0].is_ascii_uppercase()
-        && out.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && out
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         && out.iter().any(u8::is_ascii_digit);
     let in_ok = inward.len() == 3
         && inward[0].is_ascii_digit()
@@ -1662,13 +1890,13 @@ fn looks_like_date(v: &str) -> bool {
             .then(|| s.parse().ok())
             .flatten()
     };
-    let plausible = |y: u32, m: u32, d: u32| (1800..=2200).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d);
+    let plausible = |y: u32, m: u32, d: u32| {
+        (1800..=2200).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d)
+    };
     match parts.as_slice() {
         [a, b, c] => match (num(a), num(b), num(c)) {
             (Some(y), Some(m), Some(d)) if a.len() == 4 => plausible(y, m, d),
-            (Some(d), Some(m), Some(y)) if c.len() == 4 => {
-                plausible(y, m, d) || plausible(y, d, m)
-            }
+            (Some(d), Some(m), Some(y)) if c.len() == 4 => plausible(y, m, d) || plausible(y, d, m),
             _ => false,
         },
         [single] if single.len() == 8 && single.bytes().all(|b| b.is_ascii_digit()) => {
@@ -1682,7 +1910,9 @@ fn looks_like_date(v: &str) -> bool {
 /// A latitude or longitude in decimal degrees.
 fn is_coordinate(v: &str) -> bool {
     let t = v.trim();
-    t.contains('.') && t.parse::<f64>().is_ok_and(|x| (-180.0..=180.0).contains(&x))
+    t.contains('.')
+        && t.parse::<f64>()
+            .is_ok_and(|x| (-180.0..=180.0).contains(&x))
 }
 
 fn is_year(v: &str) -> bool {
@@ -1707,9 +1937,8 @@ fn is_age(v: &str) -> bool {
         }
     }
     saw_number
-        && t.chars().all(|c| {
-            c.is_ascii_digit() || " -–[](),<>=+".contains(c) || c == '≥' || c == '≤'
-        })
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || " -–[](),<>=+".contains(c) || c == '≥' || c == '≤')
 }
 
 fn is_email(v: &str) -> bool {
@@ -1865,7 +2094,10 @@ fn confirm(check: Check, f: &ColumnFacts<'_>, s: &Sample<'_>) -> Option<String> 
         }
         Check::Age => share(&is_age, 0.9).map(|sh| {
             if is_numeric(f.ty) {
-                format!("the values are numbers in the age range (e.g. {})", examples(&sh))
+                format!(
+                    "the values are numbers in the age range (e.g. {})",
+                    examples(&sh)
+                )
             } else {
                 format!("the values are ages or age bands (e.g. {})", examples(&sh))
             }
@@ -2148,9 +2380,7 @@ fn pii_role(entity: &str) -> Option<(ColumnRole, &'static str)> {
             (id, "bank_account")
         }
         "person_name" | "name" | "first_name" | "last_name" | "person" => (id, "person_name"),
-        "ip" | "ipv4" | "ipv6" | "ip_address" | "mac" | "mac_address" => {
-            (id, "online_identifier")
-        }
+        "ip" | "ipv4" | "ipv6" | "ip_address" | "mac" | "mac_address" => (id, "online_identifier"),
         "eu_vat" | "vat" | "vat_number" => (id, "vat_number"),
         "address" | "street_address" => (id, "address"),
         "passport" | "driver_license" | "license_plate" => (id, "document_number"),
@@ -2413,16 +2643,21 @@ fn combine(n: NameEvidence, values: &[Evidence]) -> Evidence {
         Some(v) if v.hard_identifier => {
             let mut v = v.clone();
             v.confidence = (v.confidence - 0.1).max(0.5);
-            v.reason = format!("{}; this outweighs the {}", v.reason, ev.finding);
+            v.reason = format!(
+                "{}; this outweighs what the name says ({})",
+                v.reason, ev.finding
+            );
+            v
+        }
+        // The name only said "probably harmless" (a category code, a flag): values decide.
+        Some(v) if ev.role == ColumnRole::Insensitive => {
+            let mut v = v.clone();
+            v.reason = format!("{}; although {}", v.reason, ev.finding);
             v
         }
         Some(v) if v.confidence >= 0.6 => {
             ev.confidence = (ev.confidence - 0.15).max(0.4);
-            ev.reason = format!(
-                "{}; but {}: review",
-                ev.reason,
-                v.finding
-            );
+            ev.reason = format!("{}; but {}: review", ev.reason, v.finding);
             ev
         }
         _ => ev,
@@ -2485,7 +2720,9 @@ mod tests {
 
     use super::*;
 
-    use ColumnRole::{Identifier as ID, Insensitive as INS, QuasiIdentifier as QI, Sensitive as SENS};
+    use ColumnRole::{
+        Identifier as ID, Insensitive as INS, QuasiIdentifier as QI, Sensitive as SENS,
+    };
 
     /// What a profiler would know about a column, computed exactly from a file.
     struct Col {
@@ -2600,6 +2837,7 @@ mod tests {
     }
 
     fn check_range(s: &RoleSuggestion) {
+        assert_eq!(s.category.is_none(), s.role == INS, "{:?}", s);
         assert!(
             (0.0..=1.0).contains(&s.confidence),
             "confidence {} out of range: {}",
@@ -2623,7 +2861,10 @@ mod tests {
             ("Geb.-Datum", &["geb", "datum"]),
             ("Straße", &["strasse"]),
             ("ægteskabelig stilling", &["aegteskabelig", "stilling"]),
-            ("Numéro de sécurité sociale", &["numero", "de", "securite", "sociale"]),
+            (
+                "Numéro de sécurité sociale",
+                &["numero", "de", "securite", "sociale"],
+            ),
             ("nom d'usage", &["nom", "d", "usage"]),
             // Decomposed accents (NFD) fold like composed ones.
             ("Fo\u{308}delsedatum", &["fodelsedatum"]),
@@ -2641,7 +2882,11 @@ mod tests {
 
     #[test]
     fn no_term_names_two_concepts() {
-        assert!(LEXICON.clashes.is_empty(), "clashing terms: {:?}", LEXICON.clashes);
+        assert!(
+            LEXICON.clashes.is_empty(),
+            "clashing terms: {:?}",
+            LEXICON.clashes
+        );
     }
 
     #[test]
@@ -2656,10 +2901,29 @@ mod tests {
         }
         // Every concept of the issue's list is present.
         for cat in [
-            "person_name", "national_id", "email", "phone", "bank_account", "address",
-            "birth_date", "age", "sex", "postcode", "location", "nationality", "occupation",
-            "education", "marital_status", "health", "ethnic_origin", "religion",
-            "political_opinion", "trade_union", "sexual_orientation", "genetic", "biometric",
+            "person_name",
+            "national_id",
+            "email",
+            "phone",
+            "bank_account",
+            "address",
+            "birth_date",
+            "age",
+            "sex",
+            "postcode",
+            "location",
+            "nationality",
+            "occupation",
+            "education",
+            "marital_status",
+            "health",
+            "ethnic_origin",
+            "religion",
+            "political_opinion",
+            "trade_union",
+            "sexual_orientation",
+            "genetic",
+            "biometric",
         ] {
             assert!(CONCEPTS.iter().any(|c| c.category == cat), "{cat}");
         }
@@ -2669,8 +2933,15 @@ mod tests {
     fn medicine_list_is_large_and_matches_spellings() {
         assert!(MEDICINE_SET.len() >= 150, "{}", MEDICINE_SET.len());
         for v in [
-            "metformin", "Metformine", "amlodipine 5 mg", "Amlodipin", "paracétamol",
-            "sacubitril/valsartan", "insulin glargine", "acetylsalicylic acid", "Ibuprofène",
+            "metformin",
+            "Metformine",
+            "amlodipine 5 mg",
+            "Amlodipin",
+            "paracétamol",
+            "sacubitril/valsartan",
+            "insulin glargine",
+            "acetylsalicylic acid",
+            "Ibuprofène",
         ] {
             assert!(names_medicine(v), "{v}");
         }
@@ -2681,19 +2952,36 @@ mod tests {
 
     #[test]
     fn value_shapes() {
-        for v in ["I10", "E11.9", "E119", "J18.9", "S72.001A", "F32.9*", "E11.90 G", "DE119", "U07.1"] {
+        for v in [
+            "I10", "E11.9", "E119", "J18.9", "S72.001A", "F32.9*", "E11.90 G", "DE119", "U07.1",
+        ] {
             assert!(is_icd10(v), "{v}");
         }
         for v in ["", "10", "I1", "E11.", "E11.12345", "hello", "11E", "e11.9"] {
             assert!(!is_icd10(v), "{v}");
         }
-        for v in ["12345", "123 45", "1234 AB", "4000", "SW1A 1AA", "SE-123 45", "D-12345", "04109"] {
+        for v in [
+            "12345",
+            "123 45",
+            "1234 AB",
+            "4000",
+            "SW1A 1AA",
+            "SE-123 45",
+            "D-12345",
+            "04109",
+        ] {
             assert!(is_postcode(v), "{v}");
         }
         for v in ["", "ab", "1", "hello world", "12-34-56-78"] {
             assert!(!is_postcode(v), "{v}");
         }
-        for v in ["2024-03-01", "01.03.2024", "01/03/2024", "20240301", "2024-03-01T10:00:00"] {
+        for v in [
+            "2024-03-01",
+            "01.03.2024",
+            "01/03/2024",
+            "20240301",
+            "2024-03-01T10:00:00",
+        ] {
             assert!(looks_like_date(v), "{v}");
         }
         for v in ["2024-13-01", "hello", "1234", "99999999", "01.03"] {
@@ -2705,7 +2993,15 @@ mod tests {
         for v in ["130", "abc", "", "-5", "2024-01-01x"] {
             assert!(!is_age(v), "{v}");
         }
-        for v in ["SE", "dk", "United-States", "Sverige", "Deutschland", "FRA", "Holand-Netherlands"] {
+        for v in [
+            "SE",
+            "dk",
+            "United-States",
+            "Sverige",
+            "Deutschland",
+            "FRA",
+            "Holand-Netherlands",
+        ] {
             assert!(is_country(v), "{v}");
         }
         for v in ["QQ", "XYZ", "Atlantis", ""] {
@@ -2754,12 +3050,32 @@ mod tests {
         for col in &cols {
             let s = suggest_role(&col.facts());
             let agreeing = [
-                "full_name", "national_id", "email", "phone", "iban", "birth_date", "sex",
-                "postcode", "country", "diagnosis_icd10", "medication",
+                "full_name",
+                "national_id",
+                "email",
+                "phone",
+                "iban",
+                "birth_date",
+                "sex",
+                "postcode",
+                "country",
+                "diagnosis_icd10",
+                "medication",
             ];
             if agreeing.contains(&col.name.as_str()) {
-                assert!(s.confidence >= 0.9, "{}: {} {}", col.name, s.confidence, s.reason);
-                assert!(s.reason.contains("values agree"), "{}: {}", col.name, s.reason);
+                assert!(
+                    s.confidence >= 0.9,
+                    "{}: {} {}",
+                    col.name,
+                    s.confidence,
+                    s.reason
+                );
+                assert!(
+                    s.reason.contains("values agree"),
+                    "{}: {}",
+                    col.name,
+                    s.reason
+                );
             }
         }
         let by_name = |n: &str| {
@@ -2797,7 +3113,9 @@ mod tests {
             // Values cannot tell a postcode, a place or an event date from other columns:
             // those fall back to insensitive, with a low confidence.
             let want = match name {
-                "postcode" | "municipality" | "country" | "admission_date" | "discharge_date" => INS,
+                "postcode" | "municipality" | "country" | "admission_date" | "discharge_date" => {
+                    INS
+                }
                 _ => role,
             };
             assert_eq!(s.role, want, "{name}: {}", s.reason);
@@ -2843,26 +3161,85 @@ mod tests {
     fn adult_census_columns() {
         let cols = vec![
             with_values("sex", "string", &[("Male", 20380), ("Female", 9782)]),
-            with_values("age", "integer", &[("36", 852), ("31", 851), ("34", 850), ("23", 813), ("90", 35), ("17", 329)]),
+            with_values(
+                "age",
+                "integer",
+                &[
+                    ("36", 852),
+                    ("31", 851),
+                    ("34", 850),
+                    ("23", 813),
+                    ("90", 35),
+                    ("17", 329),
+                ],
+            ),
             with_values(
                 "race",
                 "string",
-                &[("White", 25933), ("Black", 2817), ("Asian-Pac-Islander", 895), ("Amer-Indian-Eskimo", 286), ("Other", 231)],
+                &[
+                    ("White", 25933),
+                    ("Black", 2817),
+                    ("Asian-Pac-Islander", 895),
+                    ("Amer-Indian-Eskimo", 286),
+                    ("Other", 231),
+                ],
             ),
             with_values(
                 "marital-status",
                 "string",
-                &[("Married-civ-spouse", 14065), ("Never-married", 9726), ("Divorced", 4214), ("Separated", 939), ("Widowed", 827), ("Married-spouse-absent", 370), ("Married-AF-spouse", 21)],
+                &[
+                    ("Married-civ-spouse", 14065),
+                    ("Never-married", 9726),
+                    ("Divorced", 4214),
+                    ("Separated", 939),
+                    ("Widowed", 827),
+                    ("Married-spouse-absent", 370),
+                    ("Married-AF-spouse", 21),
+                ],
             ),
-            with_values("education", "string", &[("HS-grad", 9840), ("Some-college", 6678), ("Bachelors", 5044)]),
+            with_values(
+                "education",
+                "string",
+                &[
+                    ("HS-grad", 9840),
+                    ("Some-college", 6678),
+                    ("Bachelors", 5044),
+                ],
+            ),
             with_values(
                 "native-country",
                 "string",
-                &[("United-States", 27504), ("Mexico", 610), ("Philippines", 188), ("Germany", 128), ("Puerto-Rico", 109)],
+                &[
+                    ("United-States", 27504),
+                    ("Mexico", 610),
+                    ("Philippines", 188),
+                    ("Germany", 128),
+                    ("Puerto-Rico", 109),
+                ],
             ),
-            with_values("workclass", "string", &[("Private", 22286), ("Self-emp-not-inc", 2499), ("Local-gov", 2067)]),
-            with_values("occupation", "string", &[("Prof-specialty", 4038), ("Craft-repair", 4030), ("Exec-managerial", 3992)]),
-            with_values("salary-class", "string", &[("<=50K", 22654), (">50K", 7508)]),
+            with_values(
+                "workclass",
+                "string",
+                &[
+                    ("Private", 22286),
+                    ("Self-emp-not-inc", 2499),
+                    ("Local-gov", 2067),
+                ],
+            ),
+            with_values(
+                "occupation",
+                "string",
+                &[
+                    ("Prof-specialty", 4038),
+                    ("Craft-repair", 4030),
+                    ("Exec-managerial", 3992),
+                ],
+            ),
+            with_values(
+                "salary-class",
+                "string",
+                &[("<=50K", 22654), (">50K", 7508)],
+            ),
         ];
         for (col, (name, role, category)) in cols.iter().zip(adult_expectations()) {
             let s = suggest_role(&col.facts());
@@ -3029,9 +3406,18 @@ mod tests {
             let s = suggest_role(&col.facts());
             check_range(&s);
             assert_eq!(s.role, *role, "{lang} {name}: {}", s.reason);
-            assert_eq!(s.category.as_deref(), Some(*category), "{lang} {name}: {}", s.reason);
+            assert_eq!(
+                s.category.as_deref(),
+                Some(*category),
+                "{lang} {name}: {}",
+                s.reason
+            );
             // Name only: a medium confidence.
-            assert!((0.6..=0.8).contains(&s.confidence), "{name}: {}", s.confidence);
+            assert!(
+                (0.6..=0.8).contains(&s.confidence),
+                "{name}: {}",
+                s.confidence
+            );
         }
         for lang in ["en", "sv", "da", "nl", "de", "fr"] {
             assert!(per_lang[lang] >= 5, "{lang}");
@@ -3041,7 +3427,10 @@ mod tests {
     #[test]
     fn reasons_name_the_language() {
         let cases = [
-            ("födelsedatum", "column name 'födelsedatum' means birth date (Swedish)"),
+            (
+                "födelsedatum",
+                "column name 'födelsedatum' means birth date (Swedish)",
+            ),
             ("Fødselsdato", "means birth date (Danish)"),
             ("Geboortedatum", "means birth date (Dutch)"),
             ("Geburtsdatum", "means birth date (German)"),
@@ -3058,7 +3447,15 @@ mod tests {
 
     #[test]
     fn keys_of_people_are_identifiers() {
-        for name in ["PatientID", "Patiëntnummer", "Patientennummer", "kundnr", "customer_no", "member_id", "userid"] {
+        for name in [
+            "PatientID",
+            "Patiëntnummer",
+            "Patientennummer",
+            "kundnr",
+            "customer_no",
+            "member_id",
+            "userid",
+        ] {
             let mut col = named(name, "string");
             col.distinct = 1000;
             let s = suggest_role(&col.facts());
@@ -3081,15 +3478,33 @@ mod tests {
 
     #[test]
     fn event_dates_need_dates() {
-        for name in ["Aufnahmedatum", "Entlassungsdatum", "Indlæggelsesdato", "Ontslagdatum", "date_de_deces", "admission_date", "diagnosis_date"] {
+        for name in [
+            "Aufnahmedatum",
+            "Entlassungsdatum",
+            "Indlæggelsesdato",
+            "Ontslagdatum",
+            "date_de_deces",
+            "admission_date",
+            "diagnosis_date",
+        ] {
             let s = suggest_role(&named(name, "date").facts());
             assert_eq!(s.role, QI, "{name}: {}", s.reason);
             assert_eq!(s.category.as_deref(), Some("event_date"), "{name}");
         }
         // A date word in the name is enough, even before the values are known.
-        for name in ["Aufnahmedatum", "udskrivningsdato", "date_of_death", "visit_dt"] {
+        for name in [
+            "Aufnahmedatum",
+            "udskrivningsdato",
+            "date_of_death",
+            "visit_dt",
+        ] {
             let s = suggest_role(&named(name, "string").facts());
-            assert_eq!(s.category.as_deref(), Some("event_date"), "{name}: {}", s.reason);
+            assert_eq!(
+                s.category.as_deref(),
+                Some("event_date"),
+                "{name}: {}",
+                s.reason
+            );
         }
         // "admission" without dates is not an event date.
         let s = suggest_role(&named("admission_type", "string").facts());
@@ -3103,7 +3518,23 @@ mod tests {
 
     #[test]
     fn ordinary_columns_are_insensitive() {
-        for name in ["company_name", "file_name", "product", "cell_type", "order_status", "valid", "weight", "height_cm", "price", "quantity", "Dateiname", "Firmenname", "job_id", "land_use", "nom_commune_x"] {
+        for name in [
+            "company_name",
+            "file_name",
+            "product",
+            "cell_type",
+            "order_status",
+            "valid",
+            "weight",
+            "height_cm",
+            "price",
+            "quantity",
+            "Dateiname",
+            "Firmenname",
+            "job_id",
+            "land_use",
+            "nom_commune_x",
+        ] {
             let s = suggest_role(&named(name, "string").facts());
             if name == "nom_commune_x" {
                 // "commune" is a place.
@@ -3115,7 +3546,10 @@ mod tests {
             assert!(s.confidence <= 0.55);
         }
         // "drug_name": the name of a drug, health data.
-        assert_eq!(suggest_role(&named("drug_name", "string").facts()).role, SENS);
+        assert_eq!(
+            suggest_role(&named("drug_name", "string").facts()).role,
+            SENS
+        );
     }
 
     // --- values -------------------------------------------------------------------------------
@@ -3125,18 +3559,39 @@ mod tests {
         let col = with_values(
             "col_7",
             "string",
-            &[("I10", 120), ("E11.9", 100), ("J18.9", 60), ("J45.9", 50), ("N39.0", 50), ("zzz", 10)],
+            &[
+                ("I10", 120),
+                ("E11.9", 100),
+                ("J18.9", 60),
+                ("J45.9", 50),
+                ("N39.0", 50),
+                ("zzz", 10),
+            ],
         );
         let s = suggest_role(&col.facts());
         assert_eq!(s.role, SENS, "{}", s.reason);
         assert_eq!(s.category.as_deref(), Some("health"));
-        assert!(s.reason.starts_with("97% of the most frequent values look like ICD-10 codes"), "{}", s.reason);
+        assert!(
+            s.reason
+                .starts_with("97% of the most frequent values look like ICD-10 codes"),
+            "{}",
+            s.reason
+        );
         assert!((0.6..0.9).contains(&s.confidence));
     }
 
     #[test]
     fn medicine_values_make_a_column_sensitive() {
-        let col = with_values("x1", "string", &[("metformin", 40), ("Amlodipin 5 mg", 30), ("paracétamol", 20), ("unknown", 5)]);
+        let col = with_values(
+            "x1",
+            "string",
+            &[
+                ("metformin", 40),
+                ("Amlodipin 5 mg", 30),
+                ("paracétamol", 20),
+                ("unknown", 5),
+            ],
+        );
         let s = suggest_role(&col.facts());
         assert_eq!(s.role, SENS, "{}", s.reason);
         assert!(s.reason.contains("name medicines"));
@@ -3162,7 +3617,11 @@ mod tests {
             assert_eq!(s.category.as_deref(), Some("sex"));
         }
         // Sizes and units are not sexes.
-        for set in [&[("S", 5), ("M", 5), ("L", 5)][..], &[("h", 5), ("m", 5)][..], &[("M", 9)][..]] {
+        for set in [
+            &[("S", 5), ("M", 5), ("L", 5)][..],
+            &[("h", 5), ("m", 5)][..],
+            &[("M", 9)][..],
+        ] {
             let col = with_values("c4", "string", set);
             assert_eq!(suggest_role(&col.facts()).role, INS, "{set:?}");
         }
@@ -3170,18 +3629,31 @@ mod tests {
 
     #[test]
     fn race_values_but_not_colours() {
-        let col = with_values("c5", "string", &[("White", 80), ("Black", 10), ("Asian", 5), ("Hispanic", 5)]);
+        let col = with_values(
+            "c5",
+            "string",
+            &[("White", 80), ("Black", 10), ("Asian", 5), ("Hispanic", 5)],
+        );
         assert_eq!(suggest_role(&col.facts()).role, SENS);
-        let colours = with_values("colour", "string", &[("White", 80), ("Black", 10), ("Red", 10)]);
+        let colours = with_values(
+            "colour",
+            "string",
+            &[("White", 80), ("Black", 10), ("Red", 10)],
+        );
         assert_eq!(suggest_role(&colours.facts()).role, INS);
     }
 
     #[test]
     fn check_digits_identify_without_a_name() {
         let ibans = [
-            "DE89370400440532013000", "GB82WEST12345698765432", "NL91ABNA0417164300",
-            "SE4550000000058398257466", "DK5000400440116243", "FR1420041010050500013M02606",
-            "BE68539007547034", "FI2112345600000785",
+            "DE89370400440532013000",
+            "GB82WEST12345698765432",
+            "NL91ABNA0417164300",
+            "SE4550000000058398257466",
+            "DK5000400440116243",
+            "FR1420041010050500013M02606",
+            "BE68539007547034",
+            "FI2112345600000785",
         ];
         for i in ibans {
             assert!(identifiers::is_valid_iban(i), "{i}");
@@ -3229,8 +3701,14 @@ mod tests {
         assert_eq!(s.role, ID, "{}", s.reason);
         assert!((0.5..0.7).contains(&s.confidence));
         // Unique free text is not a key; it stays insensitive but says to look at the PII scan.
-        let text: Vec<(String, u64)> = (1..=20).map(|i| (format!("the patient said thing {i}"), 1)).collect();
-        let col = Col { name: "remarks".into(), top: text, ..col };
+        let text: Vec<(String, u64)> = (1..=20)
+            .map(|i| (format!("the patient said thing {i}"), 1))
+            .collect();
+        let col = Col {
+            name: "remarks".into(),
+            top: text,
+            ..col
+        };
         let s = suggest_role(&col.facts());
         assert_eq!(s.role, INS, "{}", s.reason);
         assert!(s.reason.contains("PII"), "{}", s.reason);
@@ -3239,11 +3717,35 @@ mod tests {
     #[test]
     fn name_wins_over_soft_value_evidence_but_says_so() {
         // London postcode districts look like ICD-10 codes.
-        let col = with_values("postcode", "string", &[("E11", 30), ("N18", 20), ("E17", 20), ("W10", 10)]);
+        let col = with_values(
+            "postcode",
+            "string",
+            &[("E11", 30), ("N18", 20), ("E17", 20), ("W10", 10)],
+        );
         let s = suggest_role(&col.facts());
         assert_eq!(s.role, QI, "{}", s.reason);
-        assert!(s.reason.contains("ICD-10") && s.reason.contains("review"), "{}", s.reason);
+        assert!(
+            s.reason.contains("ICD-10") && s.reason.contains("review"),
+            "{}",
+            s.reason
+        );
         assert!(s.confidence < 0.75);
+    }
+
+    #[test]
+    fn values_decide_when_the_name_only_says_harmless() {
+        let col = with_values(
+            "type_id",
+            "string",
+            &[("I10", 30), ("E11.9", 20), ("J18.9", 20), ("N39.0", 10)],
+        );
+        let s = suggest_role(&col.facts());
+        assert_eq!(s.role, SENS, "{}", s.reason);
+        assert!(
+            s.reason.contains("although column name 'type_id'"),
+            "{}",
+            s.reason
+        );
     }
 
     #[test]
@@ -3292,11 +3794,31 @@ mod tests {
             (String::new(), 0),
             ("E11.9".to_string(), 3),
         ];
-        let names = [String::new(), huge.clone(), junk.to_string(), "🙂🙂".into(), "ID".repeat(5000)];
+        let names = [
+            String::new(),
+            huge.clone(),
+            junk.to_string(),
+            "🙂🙂".into(),
+            "ID".repeat(5000),
+        ];
         for name in &names {
-            for ty in ["string", "integer", "float", "boolean", "date", "timestamp", "timestamp_utc", "weird"] {
+            for ty in [
+                "string",
+                "integer",
+                "float",
+                "boolean",
+                "date",
+                "timestamp",
+                "timestamp_utc",
+                "weird",
+            ] {
                 for (non_null, distinct) in [(0u64, 0u64), (10, 50), (u64::MAX, u64::MAX), (1, 0)] {
-                    for (entity, share) in [(None, 0.0), (Some("email"), f64::NAN), (Some(""), -3.0), (Some(junk), 7.0)] {
+                    for (entity, share) in [
+                        (None, 0.0),
+                        (Some("email"), f64::NAN),
+                        (Some(""), -3.0),
+                        (Some(junk), 7.0),
+                    ] {
                         let f = ColumnFacts {
                             name,
                             ty,
@@ -3338,7 +3860,9 @@ mod tests {
             .collect();
         let word = |rng: &mut ChaCha8Rng| -> String {
             let n = rng.random_range(0..24);
-            (0..n).map(|_| alphabet[rng.random_range(0..alphabet.len())]).collect()
+            (0..n)
+                .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+                .collect()
         };
         for _ in 0..3000 {
             let name = word(&mut rng);
@@ -3366,7 +3890,11 @@ mod tests {
         let s = suggest_role(&lon.facts());
         assert_eq!(s.category.as_deref(), Some("geolocation"), "{}", s.reason);
         assert!(s.confidence >= 0.9);
-        let lon = with_values("Lön", "integer", &[("32000", 3), ("45500", 2), ("28900", 2)]);
+        let lon = with_values(
+            "Lön",
+            "integer",
+            &[("32000", 3), ("45500", 2), ("28900", 2)],
+        );
         let s = suggest_role(&lon.facts());
         assert_eq!(s.role, SENS, "{}", s.reason);
         assert_eq!(s.category.as_deref(), Some("financial"), "{}", s.reason);
@@ -3377,9 +3905,19 @@ mod tests {
         let s = suggest_role(&named("email_verified", "boolean").facts());
         assert_eq!(s.role, INS, "{}", s.reason);
         let s = suggest_role(&named("login_time", "timestamp").facts());
-        assert_eq!((s.role, s.category.as_deref()), (QI, Some("event_date")), "{}", s.reason);
+        assert_eq!(
+            (s.role, s.category.as_deref()),
+            (QI, Some("event_date")),
+            "{}",
+            s.reason
+        );
         let s = suggest_role(&named("login_time", "string").facts());
-        assert_eq!((s.role, s.category.as_deref()), (QI, Some("event_date")), "{}", s.reason);
+        assert_eq!(
+            (s.role, s.category.as_deref()),
+            (QI, Some("event_date")),
+            "{}",
+            s.reason
+        );
         // A flag about health is still health data.
         let s = suggest_role(&named("hiv_positive", "boolean").facts());
         assert_eq!(s.role, SENS, "{}", s.reason);
@@ -3404,10 +3942,63 @@ mod tests {
         ];
         for (name, role, category) in cases {
             let s = suggest_role(&named(name, "string").facts());
-            assert_eq!((s.role, s.category.as_deref()), (role, Some(category)), "{name}: {}", s.reason);
+            assert_eq!(
+                (s.role, s.category.as_deref()),
+                (role, Some(category)),
+                "{name}: {}",
+                s.reason
+            );
         }
         // Qualifiers such as "code" keep a name whole.
         let s = suggest_role(&named("sex_code", "string").facts());
         assert!(s.reason.contains("means sex"), "{}", s.reason);
+    }
+
+    #[test]
+    fn every_scanner_entity_has_a_role() {
+        let cases = [
+            ("email", ID, "email"),
+            ("phone", ID, "phone"),
+            ("iban", ID, "bank_account"),
+            ("payment_card", ID, "bank_account"),
+            ("se_personnummer", ID, "national_id"),
+            ("se_samordningsnummer", ID, "national_id"),
+            ("dk_cpr", ID, "national_id"),
+            ("nl_bsn", ID, "national_id"),
+            ("no_fodselsnummer", ID, "national_id"),
+            ("fi_hetu", ID, "national_id"),
+            ("de_tax_id", ID, "national_id"),
+            ("de_rvnr", ID, "national_id"),
+            ("fr_nir", ID, "national_id"),
+            ("be_national_number", ID, "national_id"),
+            ("es_dni", ID, "national_id"),
+            ("es_nie", ID, "national_id"),
+            ("it_codice_fiscale", ID, "national_id"),
+            ("pl_pesel", ID, "national_id"),
+            ("eu_vat", ID, "vat_number"),
+            ("ipv4", ID, "online_identifier"),
+            ("ipv6", ID, "online_identifier"),
+            ("mac_address", ID, "online_identifier"),
+            ("date_of_birth", QI, "birth_date"),
+            ("person_name", ID, "person_name"),
+        ];
+        let col = named("c9", "string");
+        for (entity, role, category) in cases {
+            let mut f = col.facts();
+            f.pii_entity = Some(entity);
+            f.pii_share = 0.95;
+            let s = suggest_role(&f);
+            assert_eq!(
+                (s.role, s.category.as_deref()),
+                (role, Some(category)),
+                "{entity}"
+            );
+            assert!(s.confidence >= 0.85, "{entity}: {}", s.confidence);
+        }
+        // A URL column is not a person's identifier by itself.
+        let mut f = col.facts();
+        f.pii_entity = Some("url");
+        f.pii_share = 1.0;
+        assert_eq!(suggest_role(&f).role, INS);
     }
 }

@@ -58,7 +58,11 @@ fn mod97_of(s: &str) -> u32 {
     let mut r = 0u32;
     for c in s.chars() {
         let v = c.to_digit(36).unwrap();
-        r = if v < 10 { (r * 10 + v) % 97 } else { (r * 100 + v) % 97 };
+        r = if v < 10 {
+            (r * 10 + v) % 97
+        } else {
+            (r * 100 + v) % 97
+        };
     }
     r
 }
@@ -72,7 +76,20 @@ fn leap(y: i32) -> bool {
 }
 
 fn month_days(y: i32, m: u32) -> u32 {
-    [31, if leap(y) { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m as usize - 1]
+    [
+        31,
+        if leap(y) { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][m as usize - 1]
 }
 
 /// A random real date with a year in `years`.
@@ -132,11 +149,18 @@ fn dk_cpr(rng: &mut R) -> String {
         let Some(&seventh) = centuries.get(rng.random_range(0..centuries.len().max(1))) else {
             continue;
         };
-        let mut nine: Vec<u8> = format!("{d:02}{m:02}{yy:02}").bytes().map(|b| b - b'0').collect();
+        let mut nine: Vec<u8> = format!("{d:02}{m:02}{yy:02}")
+            .bytes()
+            .map(|b| b - b'0')
+            .collect();
         nine.push(seventh);
         nine.extend(rand_digits(rng, 2));
         let weights = [4u32, 3, 2, 7, 6, 5, 4, 3, 2];
-        let sum: u32 = nine.iter().zip(weights).map(|(&x, w)| u32::from(x) * w).sum();
+        let sum: u32 = nine
+            .iter()
+            .zip(weights)
+            .map(|(&x, w)| u32::from(x) * w)
+            .sum();
         let check = (11 - sum % 11) % 11;
         if check == 10 {
             continue;
@@ -154,7 +178,11 @@ fn nl_bsn(rng: &mut R) -> String {
     loop {
         let mut d = rand_digits(rng, 8);
         d[0] = rng.random_range(1..10);
-        let sum: u32 = d.iter().zip((2..=9).rev()).map(|(&x, w)| u32::from(x) * w).sum();
+        let sum: u32 = d
+            .iter()
+            .zip((2..=9).rev())
+            .map(|(&x, w)| u32::from(x) * w)
+            .sum();
         let c = sum % 11;
         if c == 10 {
             continue;
@@ -216,7 +244,9 @@ fn fi_hetu(rng: &mut R) -> String {
         (true, true) => ['B', 'C', 'D', 'E', 'F'][rng.random_range(0..5)],
     };
     let ind: u32 = rng.random_range(2..=899);
-    let n: u32 = format!("{d:02}{m:02}{:02}{ind:03}", y % 100).parse().unwrap();
+    let n: u32 = format!("{d:02}{m:02}{:02}{ind:03}", y % 100)
+        .parse()
+        .unwrap();
     let control = b"0123456789ABCDEFHJKLMNPRSTUVWXY"[(n % 31) as usize] as char;
     format!("{d:02}{m:02}{:02}{sign}{ind:03}{control}", y % 100)
 }
@@ -270,7 +300,11 @@ fn fr_nir(rng: &mut R) -> String {
     let (y, m, _) = date(rng, 1930..=2024);
     let corsica = rng.random_bool(0.05);
     let dept = if corsica {
-        if rng.random_bool(0.5) { "2A".to_string() } else { "2B".to_string() }
+        if rng.random_bool(0.5) {
+            "2A".to_string()
+        } else {
+            "2B".to_string()
+        }
     } else {
         let mut x: u32 = rng.random_range(1..=95);
         if x == 20 {
@@ -281,7 +315,11 @@ fn fr_nir(rng: &mut R) -> String {
     let commune: u32 = rng.random_range(1..=990);
     let order: u32 = rng.random_range(1..=999);
     let body = format!("{sex}{:02}{m:02}{dept}{commune:03}{order:03}", y % 100);
-    let numeric: u64 = body.replace("2A", "19").replace("2B", "18").parse().unwrap();
+    let numeric: u64 = body
+        .replace("2A", "19")
+        .replace("2B", "18")
+        .parse()
+        .unwrap();
     let key = 97 - numeric % 97;
     if rng.random_bool(0.3) {
         format!(
@@ -301,7 +339,9 @@ fn fr_nir(rng: &mut R) -> String {
 fn be_nrn(rng: &mut R) -> String {
     let (y, m, d) = date(rng, 1930..=2024);
     let seq: u64 = rng.random_range(1..=998);
-    let n: u64 = format!("{:02}{m:02}{d:02}{seq:03}", y % 100).parse().unwrap();
+    let n: u64 = format!("{:02}{m:02}{d:02}{seq:03}", y % 100)
+        .parse()
+        .unwrap();
     let base = if y >= 2000 { n + 2_000_000_000 } else { n };
     let cc = 97 - base % 97;
     if rng.random_bool(0.6) {
@@ -316,7 +356,11 @@ const ES_LETTERS: &[u8] = b"TRWAGMYFPDXBNJZSQVHLCKE";
 fn es_dni(rng: &mut R) -> String {
     let n: u32 = rng.random_range(0..100_000_000);
     let l = ES_LETTERS[(n % 23) as usize] as char;
-    if rng.random_bool(0.2) { format!("{n:08}-{l}") } else { format!("{n:08}{l}") }
+    if rng.random_bool(0.2) {
+        format!("{n:08}-{l}")
+    } else {
+        format!("{n:08}{l}")
+    }
 }
 
 fn es_nie(rng: &mut R) -> String {
@@ -337,7 +381,11 @@ fn it_cf(rng: &mut R) -> String {
     c.extend(format!("{:02}", y % 100).bytes());
     c.push(b"ABCDEHLMPRST"[m as usize - 1]);
     c.extend(format!("{day:02}").bytes());
-    c.push(if rng.random_bool(0.1) { b'Z' } else { rng.random_range(b'A'..=b'M') });
+    c.push(if rng.random_bool(0.1) {
+        b'Z'
+    } else {
+        rng.random_range(b'A'..=b'M')
+    });
     c.extend(format!("{:03}", rng.random_range(1..=999)).bytes());
     if rng.random_bool(0.1) {
         // Omocodia: digits replaced by letters, right to left.
@@ -347,12 +395,22 @@ fn it_cf(rng: &mut R) -> String {
         }
     }
     let value = |b: u8| -> u32 {
-        if b.is_ascii_digit() { u32::from(b - b'0') } else { u32::from(b - b'A') }
+        if b.is_ascii_digit() {
+            u32::from(b - b'0')
+        } else {
+            u32::from(b - b'A')
+        }
     };
     let sum: u32 = c
         .iter()
         .enumerate()
-        .map(|(i, &b)| if i % 2 == 0 { ODD[value(b) as usize] } else { value(b) })
+        .map(|(i, &b)| {
+            if i % 2 == 0 {
+                ODD[value(b) as usize]
+            } else {
+                value(b)
+            }
+        })
         .sum();
     c.push(b'A' + (sum % 26) as u8);
     String::from_utf8(c).unwrap()
@@ -442,7 +500,8 @@ fn payment_card(rng: &mut R) -> String {
 }
 
 fn eu_vat(rng: &mut R) -> String {
-    let wsum = |d: &[u8], w: &[u32]| -> u32 { d.iter().zip(w).map(|(&x, &w)| u32::from(x) * w).sum() };
+    let wsum =
+        |d: &[u8], w: &[u32]| -> u32 { d.iter().zip(w).map(|(&x, &w)| u32::from(x) * w).sum() };
     loop {
         let (cc, body): (&str, String) = match rng.random_range(0..12) {
             0 => {
@@ -458,7 +517,10 @@ fn eu_vat(rng: &mut R) -> String {
                     continue;
                 }
                 d.push(c as u8);
-                ("NL", format!("{}B{:02}", digits_str(&d), rng.random_range(1..=99)))
+                (
+                    "NL",
+                    format!("{}B{:02}", digits_str(&d), rng.random_range(1..=99)),
+                )
             }
             2 => {
                 let first8: u64 = rng.random_range(0..20_000_000);
@@ -468,7 +530,10 @@ fn eu_vat(rng: &mut R) -> String {
                 let mut siren = rand_digits(rng, 8);
                 siren.push(luhn_digit(&siren));
                 let n: u64 = digits_str(&siren).parse().unwrap();
-                ("FR", format!("{:02}{}", (12 + 3 * (n % 97)) % 97, digits_str(&siren)))
+                (
+                    "FR",
+                    format!("{:02}{}", (12 + 3 * (n % 97)) % 97, digits_str(&siren)),
+                )
             }
             4 => {
                 let mut d = rand_digits(rng, 9);
@@ -499,13 +564,20 @@ fn eu_vat(rng: &mut R) -> String {
             7 => {
                 if rng.random_bool(0.5) {
                     let n: u32 = rng.random_range(0..100_000_000);
-                    ("ES", format!("{n:08}{}", ES_LETTERS[(n % 23) as usize] as char))
+                    (
+                        "ES",
+                        format!("{n:08}{}", ES_LETTERS[(n % 23) as usize] as char),
+                    )
                 } else {
                     let d = rand_digits(rng, 7);
                     let mut sum = 0u32;
                     for (i, &x) in d.iter().enumerate() {
                         let x = u32::from(x);
-                        sum += if i % 2 == 0 { (2 * x) / 10 + (2 * x) % 10 } else { x };
+                        sum += if i % 2 == 0 {
+                            (2 * x) / 10 + (2 * x) % 10
+                        } else {
+                            x
+                        };
                     }
                     ("ES", format!("B{}{}", digits_str(&d), (10 - sum % 10) % 10))
                 }
@@ -532,7 +604,10 @@ fn eu_vat(rng: &mut R) -> String {
                     let p = u32::from(x) * if i % 2 == 1 { 2 } else { 1 };
                     sum += p / 10 + p % 10;
                 }
-                ("AT", format!("U{}{}", digits_str(&d), (10 - (sum + 4) % 10) % 10))
+                (
+                    "AT",
+                    format!("U{}{}", digits_str(&d), (10 - (sum + 4) % 10) % 10),
+                )
             }
             _ => {
                 let mut d = rand_digits(rng, 8);
@@ -542,12 +617,19 @@ fn eu_vat(rng: &mut R) -> String {
                 ("PT", digits_str(&d))
             }
         };
-        return if rng.random_bool(0.2) { format!("{cc} {body}") } else { format!("{cc}{body}") };
+        return if rng.random_bool(0.2) {
+            format!("{cc} {body}")
+        } else {
+            format!("{cc}{body}")
+        };
     }
 }
 
+/// Makes one valid value of an entity.
+type Generator = fn(&mut R) -> String;
+
 /// The check-digit entities of the corpus and their generators.
-fn generators() -> Vec<(Entity, fn(&mut R) -> String)> {
+fn generators() -> Vec<(Entity, Generator)> {
     vec![
         (Entity::SePersonnummer, |r| se_number(r, false)),
         (Entity::SeSamordningsnummer, |r| se_number(r, true)),
@@ -605,7 +687,9 @@ fn reference_valid(e: Entity, v: &str) -> bool {
         ),
         Entity::Iban => id::is_valid_iban_registry(&a),
         Entity::PaymentCard => {
-            (13..=19).contains(&a.len()) && a.bytes().all(|b| b.is_ascii_digit()) && id::luhn_valid(&a)
+            (13..=19).contains(&a.len())
+                && a.bytes().all(|b| b.is_ascii_digit())
+                && id::luhn_valid(&a)
         }
         _ => false,
     }
@@ -816,6 +900,20 @@ fn known_published_examples() {
         ("BE0411905847", EuVat),
         ("FR40303265045", EuVat),
         ("IT00743110157", EuVat),
+        ("DK 13585628", EuVat),
+        ("FI 20774740", EuVat),
+        ("PL 8567346215", EuVat),
+        ("PT 501 964 843", EuVat),
+        ("EL 094259216", EuVat),
+        ("LU 15027442", EuVat),
+        ("SI 50223054", EuVat),
+        ("HR 33392005961", EuVat),
+        ("SK 2022749619", EuVat),
+        ("HU 12892312", EuVat),
+        ("EE 100931558", EuVat),
+        ("151086 95088", NoFodselsnummer),
+        ("36 574 261 809", DeTaxId),
+        ("RCCMNL83S18D969H", ItCodiceFiscale),
     ] {
         assert_eq!(detect_value(value).map(|(e, _)| e), Some(entity), "{value}");
         assert!(datalab_assess::pii::is_valid(entity, value), "{value}");
@@ -867,7 +965,13 @@ fn contact_and_network_entities() {
     let mut cases: Vec<(Entity, String)> = Vec::new();
     for i in 0..1000 {
         cases.push((Entity::Phone, phone_number(&mut rng)));
-        let user = ["anna.svensson", "j.jensen", "piet_de_vries", "marie-claire", "k.o+tag"][i % 5];
+        let user = [
+            "anna.svensson",
+            "j.jensen",
+            "piet_de_vries",
+            "marie-claire",
+            "k.o+tag",
+        ][i % 5];
         let domain = ["gmail.com", "outlook.dk", "ziggo.nl", "web.de", "orange.fr"][i % 5];
         cases.push((Entity::Email, format!("{user}{}@{domain}", i % 97)));
         cases.push((
@@ -880,11 +984,21 @@ fn contact_and_network_entities() {
                 rng.random_range(0..=255)
             ),
         ));
-        let groups: Vec<String> = (0..8).map(|_| format!("{:x}", rng.random_range(0..=0xffffu32))).collect();
+        let groups: Vec<String> = (0..8)
+            .map(|_| format!("{:x}", rng.random_range(0..=0xffffu32)))
+            .collect();
         cases.push((Entity::Ipv6, groups.join(":")));
-        let mac: Vec<String> = (0..6).map(|_| format!("{:02x}", rng.random_range(0..=255u32))).collect();
-        cases.push((Entity::MacAddress, mac.join(if i % 2 == 0 { ":" } else { "-" })));
-        cases.push((Entity::Url, format!("https://www.example{}.eu/p?id={i}", i % 13)));
+        let mac: Vec<String> = (0..6)
+            .map(|_| format!("{:02x}", rng.random_range(0..=255u32)))
+            .collect();
+        cases.push((
+            Entity::MacAddress,
+            mac.join(if i % 2 == 0 { ":" } else { "-" }),
+        ));
+        cases.push((
+            Entity::Url,
+            format!("https://www.example{}.eu/p?id={i}", i % 13),
+        ));
     }
     let mut hits: BTreeMap<Entity, (u32, u32)> = BTreeMap::new();
     for (e, v) in &cases {
@@ -948,13 +1062,22 @@ fn spans_in_free_text() {
             let v = generate(&mut rng);
             let (before, after) = TEMPLATES[i % TEMPLATES.len()];
             // Half the sentences name the kind of number just before it.
-            let cue = if i % 2 == 0 { format!("{} ", cue_word(e)) } else { String::new() };
+            let cue = if i % 2 == 0 {
+                format!("{} ", cue_word(e))
+            } else {
+                String::new()
+            };
             let text = format!("{before}{cue}{v}{after}");
             let start = before.len() + cue.len();
             let spans = find_spans(&text);
-            let hit = spans.iter().any(|s| s.start == start && s.end == start + v.len() && s.entity == e);
+            let hit = spans
+                .iter()
+                .any(|s| s.start == start && s.end == start + v.len() && s.entity == e);
             let ambiguous = spans.iter().any(|s| {
-                s.start == start && s.end == start + v.len() && s.entity != e && reference_valid(s.entity, &v)
+                s.start == start
+                    && s.end == start + v.len()
+                    && s.entity != e
+                    && reference_valid(s.entity, &v)
             });
             if hit || ambiguous {
                 found += 1;
@@ -964,7 +1087,10 @@ fn spans_in_free_text() {
             // Nothing else in the sentence is personal data.
             assert!(spans.len() <= 1, "{text:?} -> {spans:?}");
         }
-        assert!(found as f64 / n as f64 >= 0.98, "{e}: {found}/{n}\n{failures:#?}");
+        assert!(
+            found as f64 / n as f64 >= 0.98,
+            "{e}: {found}/{n}\n{failures:#?}"
+        );
     }
 }
 
@@ -975,15 +1101,43 @@ fn text_without_personal_data_has_no_spans() {
     for i in 0..2000 {
         let n: u32 = rng.random_range(1..100_000);
         let text = match i % 5 {
-            0 => format!("Order {n} shipped on 2024-0{}-1{} at 12:3{}.", 1 + i % 9, i % 10, i % 10),
-            1 => format!("Dosis {} mg två gånger dagligen, vikt {}.{} kg.", n % 500, n % 150, n % 10),
-            2 => format!("Version 1.{}.{} released; see section {}.{}.", i % 10, n % 20, n % 9, i % 7),
-            3 => format!("Prijs € {},{:02} incl. btw, artikel {n}.", n % 1000, n % 100),
-            _ => format!("Diagnose E11.{} bestätigt, Station {}, Zimmer {}.", i % 10, n % 30, n % 400),
+            0 => format!(
+                "Order {n} shipped on 2024-0{}-1{} at 12:3{}.",
+                1 + i % 9,
+                i % 10,
+                i % 10
+            ),
+            1 => format!(
+                "Dosis {} mg två gånger dagligen, vikt {}.{} kg.",
+                n % 500,
+                n % 150,
+                n % 10
+            ),
+            2 => format!(
+                "Version 1.{}.{} released; see section {}.{}.",
+                i % 10,
+                n % 20,
+                n % 9,
+                i % 7
+            ),
+            3 => format!(
+                "Prijs € {},{:02} incl. btw, artikel {n}.",
+                n % 1000,
+                n % 100
+            ),
+            _ => format!(
+                "Diagnose E11.{} bestätigt, Station {}, Zimmer {}.",
+                i % 10,
+                n % 30,
+                n % 400
+            ),
         };
         let spans = find_spans(&text);
         spans_found += spans.len();
-        assert!(spans.iter().all(|s| !s.entity.is_direct_identifier()), "{text:?} -> {spans:?}");
+        assert!(
+            spans.iter().all(|s| !s.entity.is_direct_identifier()),
+            "{text:?} -> {spans:?}"
+        );
     }
     assert_eq!(spans_found, 0);
 }
@@ -1029,7 +1183,10 @@ fn bare_digit_columns_are_decided_by_majority_and_name() {
     // Random 9-digit numbers: about 1 in 11 pass the BSN test, the column is not BSN.
     let mut s = ColumnScanner::new("reference");
     for row in 1..=1000 {
-        s.observe(row, &format!("{:09}", rng.random_range(100_000_000..1_000_000_000u64)));
+        s.observe(
+            row,
+            &format!("{:09}", rng.random_range(100_000_000..1_000_000_000u64)),
+        );
     }
     let p = s.finish();
     assert_eq!(p.entity, None, "{p:?}");
@@ -1039,7 +1196,12 @@ fn bare_digit_columns_are_decided_by_majority_and_name() {
         let mut v = nl_bsn(&mut rng).replace('.', "");
         if row % 10 == 0 {
             v = format!("0{}", &v[1..]);
-            let sum: u32 = v.bytes().take(8).zip((2..=9).rev()).map(|(b, w)| u32::from(b - b'0') * w).sum();
+            let sum: u32 = v
+                .bytes()
+                .take(8)
+                .zip((2..=9).rev())
+                .map(|(b, w)| u32::from(b - b'0') * w)
+                .sum();
             if sum % 11 == 10 {
                 continue;
             }
@@ -1054,7 +1216,10 @@ fn bare_digit_columns_are_decided_by_majority_and_name() {
     // Danish phone numbers written as bare digits are phone numbers in a phone column.
     let mut s = ColumnScanner::new("telefon");
     for row in 1..=200 {
-        s.observe(row, &format!("{}", rng.random_range(20_000_000..99_999_999u32)));
+        s.observe(
+            row,
+            &format!("{}", rng.random_range(20_000_000..99_999_999u32)),
+        );
     }
     assert_eq!(s.finish().entity, Some(Entity::Phone));
 }
@@ -1103,8 +1268,14 @@ fn demo_patients_table() {
     expect("birth_date", Entity::DateOfBirth);
     // The national IDs of seven countries, each with its own scheme.
     let national = &results["national_id"];
-    assert!(national.entity.is_some_and(|e| e.is_national_id()), "{national:?}");
-    assert!(national.share > 0.999 && national.invalid == 0, "{national:?}");
+    assert!(
+        national.entity.is_some_and(|e| e.is_national_id()),
+        "{national:?}"
+    );
+    assert!(
+        national.share > 0.999 && national.invalid == 0,
+        "{national:?}"
+    );
     let schemes: Vec<Entity> = national.entities.iter().map(|c| c.entity).collect();
     for e in [
         Entity::SePersonnummer,
@@ -1146,19 +1317,93 @@ fn serialised_names_match() {
 }
 
 #[test]
-fn zz_debug() {
-    let items = corpus();
-    let mut shown: BTreeMap<Entity, usize> = BTreeMap::new();
-    for it in &items {
-        if let Some(l) = it.label {
-            let p = detect_value(&it.value);
-            if p.map(|x| x.0) != Some(l) {
-                let n = shown.entry(l).or_default();
-                *n += 1;
-                if *n <= 6 {
-                    eprintln!("{l}: {:?} -> {p:?}", it.value);
-                }
-            }
+fn new_validators_follow_their_rules() {
+    // German tax ID: one digit twice or three times (never three in a row), check digit.
+    let with_check = |first10: &str| {
+        let d: Vec<u8> = first10.bytes().map(|b| b - b'0').collect();
+        format!("{first10}{}", mod11_10(&d))
+    };
+    assert!(id::is_valid_de_tax_id(&with_check("1123456789")));
+    assert!(id::is_valid_de_tax_id(&with_check("1213145678")));
+    assert!(
+        !id::is_valid_de_tax_id(&with_check("1112345678")),
+        "three in a row"
+    );
+    assert!(
+        !id::is_valid_de_tax_id(&with_check("1122345678")),
+        "two digits repeated"
+    );
+    assert!(
+        !id::is_valid_de_tax_id(&with_check("1234567890")),
+        "no digit repeated"
+    );
+    assert!(
+        !id::is_valid_de_tax_id(&with_check("0123456788")),
+        "leading zero"
+    );
+    // PESEL: the month carries the century.
+    assert!(id::is_valid_pesel("02070803628"));
+    assert!(id::is_valid_pesel("44051401359"));
+    assert!(!id::is_valid_pesel("44131401352"));
+    // Norwegian numbers: D-number (day + 40), H-number (month + 40), century rules.
+    let fnr = |first9: &str| {
+        let d: Vec<u8> = first9.bytes().map(|b| b - b'0').collect();
+        id::no_fodselsnummer_control_digits(&d).map(|(a, b)| format!("{first9}{a}{b}"))
+    };
+    let mut checked = 0;
+    for first9 in [
+        "151086950",
+        "551086950",
+        "155086950",
+        "010120500",
+        "411086951",
+        "151046951",
+    ] {
+        // Some individual numbers have no valid control digits; those are never issued.
+        if let Some(n) = fnr(first9) {
+            assert!(id::is_valid_no_fodselsnummer(&n), "{n}");
+            checked += 1;
         }
+    }
+    assert!(checked >= 4, "{checked}");
+    assert_eq!(id::no_fodselsnummer_birth_year(45, 600), None);
+    assert_eq!(id::no_fodselsnummer_birth_year(45, 950), Some(1945));
+    assert_eq!(id::no_fodselsnummer_birth_year(5, 600), Some(2005));
+    // Codice fiscale: omocodia letters replace digits; the check character covers them.
+    let base = "RCCMNL83S18D96";
+    let omocode = format!("{base}V");
+    let check = id::it_codice_fiscale_check_char(&omocode).unwrap();
+    assert!(id::is_valid_it_codice_fiscale(&format!("{omocode}{check}")));
+    assert!(id::is_valid_it_codice_fiscale("rccmnl83s18d969h"));
+    assert!(
+        !id::is_valid_it_codice_fiscale("RCCMNL83S58D969H"),
+        "a changed day digit breaks the check"
+    );
+    // DNI written with dots and a lower-case letter.
+    assert!(id::is_valid_es_dni("12.345.678-z"));
+    assert!(!id::is_valid_es_nie("A1234567L"));
+    // VAT: French alphanumeric keys have no public check; unknown prefixes are not VAT.
+    assert_eq!(
+        id::eu_vat_check("FR K7 399859412"),
+        id::VatCheck::FormatOnly
+    );
+    assert_eq!(id::eu_vat_check("US123456789"), id::VatCheck::NotVat);
+    assert_eq!(id::eu_vat_check("DE136695975"), id::VatCheck::Invalid);
+    // IBAN registry examples for countries outside the demo generator's table.
+    for iban in [
+        "MT84 MALT 0110 0001 2345 MTLC AST0 01S",
+        "HR12 1001 0051 8630 0016 0",
+        "BG80 BNBG 9661 1020 3456 78",
+        "RO49 AAAA 1B31 0075 9384 0000",
+        "SA03 8000 0000 6080 1016 7519",
+        "CY17 0020 0128 0000 0012 0052 7600",
+    ] {
+        assert!(id::is_valid_iban_registry(iban), "{iban}");
+        assert!(!id::is_valid_iban(iban), "{iban} is outside the demo table");
+        assert_eq!(
+            detect_value(iban).map(|(e, _)| e),
+            Some(Entity::Iban),
+            "{iban}"
+        );
     }
 }

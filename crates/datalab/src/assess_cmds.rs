@@ -95,7 +95,7 @@ impl Data {
                 ))
             }
             Data::File(p) => {
-                let mut reader = open_table(p, &ReadOptions::default())?;
+                let mut reader = open_table(p, &ReadOptions { hash_source: false, ..ReadOptions::default() })?;
                 for w in &reader.report.warnings {
                     bar.suspend(|| eprintln!("warning: {w}"));
                 }

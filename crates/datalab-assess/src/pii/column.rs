@@ -132,7 +132,8 @@ impl ColumnScanner {
                 None => note(self.combos.entry(key).or_default(), row),
             }
         }
-        if matched.is_empty() && trimmed.contains(char::is_whitespace) {
+        // Free text: values that are neither an entity nor a look-alike of one.
+        if matched.is_empty() && a.shaped.is_empty() && trimmed.contains(char::is_whitespace) {
             self.scan_text(row, value);
         }
     }
@@ -167,7 +168,11 @@ impl ColumnScanner {
         let mut in_text: Vec<TextHits> = self
             .text
             .into_values()
-            .filter(|h| decision.as_ref().is_none_or(|d| !d.chosen.contains(h.entity)))
+            .filter(|h| {
+                decision
+                    .as_ref()
+                    .is_none_or(|d| !d.chosen.contains(h.entity))
+            })
             .collect();
         in_text.sort_by(|a, b| b.values.cmp(&a.values).then(a.entity.cmp(&b.entity)));
         let Some(d) = decision else {
@@ -230,17 +235,13 @@ impl ColumnScanner {
             }
             let strong_share = strong as f64 / n;
             let matched_share = matched as f64 / n;
-            let (score, weak_ok) = if hinted {
-                (matched, true)
-            } else if strong_share >= MAJORITY {
-                (matched, true)
-            } else if shape_only && matched_share >= SHAPE_MAJORITY && strong_share >= 0.3 {
-                // Shapes alone (bare digits, capitalised words) need a column name, or a fair
-                // share of clear cases (formatted numbers, known given names).
-                (matched, true)
-            } else {
-                (strong, false)
-            };
+            // Weak matches count with a column name that agrees, with a strong majority, or
+            // (for shapes: bare digits, capitalised words) with a large share of shapes and a
+            // fair share of clear cases (formatted numbers, known given names).
+            let weak_ok = hinted
+                || strong_share >= MAJORITY
+                || (shape_only && matched_share >= SHAPE_MAJORITY && strong_share >= 0.3);
+            let score = if weak_ok { matched } else { strong };
             let needed = if hinted { NAMED_MAJORITY } else { MAJORITY };
             if (score as f64) / n < needed {
                 continue;
@@ -265,8 +266,12 @@ impl ColumnScanner {
         let mut entities: Vec<EntityCount> = Vec::new();
         loop {
             let mut pick: Option<(Entity, u64)> = None;
+            // Further schemes join a mix on strong matches only: a few look-alikes that pass
+            // a weaker test (a CPR date) must not turn into a second scheme.
+            let first = entities.is_empty();
+            let member = |k: &Key| if first { set_of(k) } else { k.1 };
             for e in fam.iter().filter(|e| !chosen.contains(*e)) {
-                let c = count(&|k| set_of(k).contains(e) && !set_of(k).intersects(chosen));
+                let c = count(&|k| member(k).contains(e) && !set_of(k).intersects(chosen));
                 if pick.is_none_or(|(_, p)| c > p) {
                     pick = Some((e, c));
                 }
@@ -281,12 +286,16 @@ impl ColumnScanner {
                 }
             }
             let Some((e, c)) = pick else { break };
-            let enough = c > 0 && (entities.is_empty() || c as f64 >= MIX_SHARE * family_total as f64);
+            let enough =
+                c > 0 && (entities.is_empty() || c as f64 >= MIX_SHARE * family_total as f64);
             if !enough {
                 break;
             }
             chosen.insert(e);
-            entities.push(EntityCount { entity: e, values: c });
+            entities.push(EntityCount {
+                entity: e,
+                values: c,
+            });
         }
         entities.sort_by(|a, b| b.values.cmp(&a.values).then(a.entity.cmp(&b.entity)));
         if let Some(h) = hint_entity
@@ -319,7 +328,11 @@ impl ColumnScanner {
                 conf_den += ec.values as f64;
             }
         }
-        let mut confidence = if conf_den > 0.0 { conf_num / conf_den } else { 0.0 };
+        let mut confidence = if conf_den > 0.0 {
+            conf_num / conf_den
+        } else {
+            0.0
+        };
         let share = explained as f64 / n;
         let sample = (self.scanned as f64 / 20.0).min(1.0);
         let majority = if share >= 0.8 {
@@ -436,7 +449,9 @@ mod tests {
 
     #[test]
     fn random_numbers_are_nothing() {
-        let values: Vec<String> = (0..200u64).map(|i| format!("{}", 100_000_000 + i * 7919)).collect();
+        let values: Vec<String> = (0..200u64)
+            .map(|i| format!("{}", 100_000_000 + i * 7919))
+            .collect();
         let refs: Vec<&str> = values.iter().map(String::as_str).collect();
         let p = scan("order_no", &refs);
         assert_eq!(p.entity, None);
@@ -445,7 +460,10 @@ mod tests {
 
     #[test]
     fn cpr_mod11_failures_count_in_a_cpr_column() {
-        let p = scan("cpr", &["070761-4285", "070761-4286", "070761-4285", "320761-4285"]);
+        let p = scan(
+            "cpr",
+            &["070761-4285", "070761-4286", "070761-4285", "320761-4285"],
+        );
         assert_eq!(p.entity, Some(Entity::DkCpr));
         assert_eq!(p.weak, 1);
         assert_eq!(p.invalid, 1);
@@ -475,8 +493,15 @@ mod tests {
         );
         assert_eq!(p.entity, None);
         let kinds: Vec<Entity> = p.in_text.iter().map(|h| h.entity).collect();
-        assert!(kinds.contains(&Entity::Phone) && kinds.contains(&Entity::Email), "{kinds:?}");
-        let email = p.in_text.iter().find(|h| h.entity == Entity::Email).unwrap();
+        assert!(
+            kinds.contains(&Entity::Phone) && kinds.contains(&Entity::Email),
+            "{kinds:?}"
+        );
+        let email = p
+            .in_text
+            .iter()
+            .find(|h| h.entity == Entity::Email)
+            .unwrap();
         assert_eq!(email.example_spans, vec![(3, 5, 21)]);
     }
 }

@@ -237,7 +237,14 @@ mod tests {
         for bad in ["2023-02-30", "1985-13-01", "31.04.1985", "29.02.1900"] {
             assert_eq!(numeric_date(bad).map(|d| d.valid), Some(false), "{bad}");
         }
-        for not_date in ["12345678", "1985-03", "12.3", "1985-03-12x", "12:30:00", "1.2.3.4"] {
+        for not_date in [
+            "12345678",
+            "1985-03",
+            "12.3",
+            "1985-03-12x",
+            "12:30:00",
+            "1.2.3.4",
+        ] {
             assert_eq!(numeric_date(not_date), None, "{not_date}");
         }
         assert!(numeric_date("19850312").unwrap().compact);

@@ -164,11 +164,7 @@ impl Entity {
     pub fn is_direct_identifier(self) -> bool {
         matches!(
             self,
-            Entity::Email
-                | Entity::Phone
-                | Entity::Iban
-                | Entity::PaymentCard
-                | Entity::PersonName
+            Entity::Email | Entity::Phone | Entity::Iban | Entity::PaymentCard | Entity::PersonName
         ) || self.is_national_id()
     }
 

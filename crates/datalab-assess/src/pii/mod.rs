@@ -23,9 +23,9 @@ mod value;
 
 use serde::Serialize;
 
-pub use column::{ColumnPii, ColumnScanner, EntityCount, TextHits};
+pub use column::{ColumnPii, ColumnScanner, EntityCount, TEXT_HIT_CONFIDENCE, TextHits};
 pub use entity::Entity;
-pub use text::find_spans;
+pub use text::{MAX_TEXT_BYTES, find_spans};
 
 /// Results below this confidence are not returned by [`detect_value`] or [`find_spans`].
 pub const MIN_CONFIDENCE: f64 = 0.3;
@@ -60,5 +60,62 @@ pub fn is_valid(entity: Entity, value: &str) -> bool {
     match entity {
         Entity::DkCpr => a.strong().contains(entity),
         _ => a.matched().contains(entity),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Junk of every kind: control characters, lone separators, digits and letters mixed,
+    /// multi-byte characters, very long values. Nothing may panic, spans must be in bounds.
+    #[test]
+    fn junk_never_panics() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let alphabet: Vec<char> = "0123456789 +-./()@:%#AaBbXxZz\u{0}\t\n,;é€ø\u{200b}日本"
+            .chars()
+            .collect();
+        let mut scanner = ColumnScanner::new("notes");
+        let mut non_blank = 0;
+        for row in 1..=20_000u64 {
+            let len = if row % 1000 == 0 { 100_000 } else { rng.random_range(0..40) };
+            let s: String = (0..len)
+                .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+                .collect();
+            let _ = detect_value(&s);
+            for span in find_spans(&s) {
+                assert!(span.start < span.end && span.end <= s.len());
+                assert!(s.is_char_boundary(span.start) && s.is_char_boundary(span.end));
+            }
+            non_blank += u64::from(!s.trim().is_empty());
+            scanner.observe(row, &s);
+        }
+        assert_eq!(scanner.finish().scanned, non_blank);
+    }
+
+    #[test]
+    fn empty_and_all_null_columns() {
+        let p = ColumnScanner::new("email").finish();
+        assert_eq!((p.entity, p.scanned, p.share), (None, 0, 0.0));
+        let mut s = ColumnScanner::new("x");
+        s.observe(1, "   ");
+        s.observe(2, "");
+        assert_eq!(s.finish().scanned, 0);
+    }
+
+    #[test]
+    fn detect_value_trims_and_thresholds() {
+        assert_eq!(
+            detect_value("  anna@example.com \n").map(|(e, _)| e),
+            Some(Entity::Email)
+        );
+        // A bare date is not a birth date without context.
+        assert_eq!(detect_value("1985-03-12"), None);
+        // A CPR number failing modulus 11 is not reported on its own.
+        assert_eq!(detect_value("070761-4286"), None);
+        assert!(is_valid(Entity::DkCpr, "070761-4285"));
+        assert!(!is_valid(Entity::DkCpr, "070761-4286"));
     }
 }

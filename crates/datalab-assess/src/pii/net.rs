@@ -143,7 +143,11 @@ pub(crate) fn is_ipv4(s: &str) -> bool {
 /// so times such as `12:30:00` are not addresses.
 pub(crate) fn is_ipv6(s: &str) -> bool {
     let s = match s.split_once('%') {
-        Some((addr, zone)) if !zone.is_empty() && zone.bytes().all(|b| b.is_ascii_alphanumeric()) => addr,
+        Some((addr, zone))
+            if !zone.is_empty() && zone.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+        {
+            addr
+        }
         Some(_) => return false,
         None => s,
     };
@@ -199,12 +203,14 @@ pub(crate) fn is_mac(s: &str) -> bool {
                 return false;
             }
             b.chunks(3).all(|c| {
-                c[0].is_ascii_hexdigit() && c[1].is_ascii_hexdigit() && (c.len() == 2 || c[2] == sep)
+                c[0].is_ascii_hexdigit()
+                    && c[1].is_ascii_hexdigit()
+                    && (c.len() == 2 || c[2] == sep)
             })
         }
-        14 => b.chunks(5).all(|c| {
-            c[..4].iter().all(u8::is_ascii_hexdigit) && (c.len() == 4 || c[4] == b'.')
-        }),
+        14 => b
+            .chunks(5)
+            .all(|c| c[..4].iter().all(u8::is_ascii_hexdigit) && (c.len() == 4 || c[4] == b'.')),
         _ => false,
     }
 }
@@ -268,7 +274,14 @@ mod tests {
         for ok in ["192.168.1.1", "0.0.0.0", "255.255.255.255", "8.8.4.4"] {
             assert!(is_ipv4(ok), "{ok}");
         }
-        for bad in ["256.1.1.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1..2.3", "a.b.c.d"] {
+        for bad in [
+            "256.1.1.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1..2.3",
+            "a.b.c.d",
+        ] {
             assert!(!is_ipv4(bad), "{bad}");
         }
         for ok in [
@@ -299,7 +312,12 @@ mod tests {
         for ok in ["00:1A:2b:3C:4d:5E", "00-1a-2b-3c-4d-5e", "001a.2b3c.4d5e"] {
             assert!(is_mac(ok), "{ok}");
         }
-        for bad in ["00:1A:2b:3C:4d", "00:1A-2b:3C:4d:5E", "00:1G:2b:3C:4d:5E", "001a2b3c4d5e"] {
+        for bad in [
+            "00:1A:2b:3C:4d",
+            "00:1A-2b:3C:4d:5E",
+            "00:1G:2b:3C:4d:5E",
+            "001a2b3c4d5e",
+        ] {
             assert!(!is_mac(bad), "{bad}");
         }
     }

@@ -187,7 +187,11 @@ pub(crate) fn phone(s: &str) -> Option<PhoneMatch> {
         // `070761-4285` (an ID) is not one.
         let area_ok = !formatted || parens > 0 || (2..=5).contains(&group_sizes[0]);
         if !(8..=12).contains(&n) || d[1] == b'0' || !area_ok {
-            return if formatted { Some(PhoneMatch::Invalid) } else { None };
+            return if formatted {
+                Some(PhoneMatch::Invalid)
+            } else {
+                None
+            };
         }
         return Some(PhoneMatch::Valid(if formatted {
             PhoneForm::NationalFormatted
@@ -246,7 +250,12 @@ mod tests {
         }
         assert_eq!(form("+1 415 555 0100"), Some(PhoneForm::International));
         assert_eq!(form("+44 20 7946 0958"), Some(PhoneForm::International));
-        for bad in ["+45 1234 567", "+46 070 123 45 67", "+31 6 1234", "+0 123 456 789"] {
+        for bad in [
+            "+45 1234 567",
+            "+46 070 123 45 67",
+            "+31 6 1234",
+            "+0 123 456 789",
+        ] {
             assert_eq!(phone(bad), Some(PhoneMatch::Invalid), "{bad}");
         }
     }

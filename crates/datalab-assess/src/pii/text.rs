@@ -17,7 +17,7 @@ use super::value::{Candidate, analyze};
 use super::{MIN_CONFIDENCE, Span};
 
 /// Only the first this many bytes of a text are scanned (bounded time per value).
-pub const MAX_TEXT_BYTES: usize = 1 << 20;
+pub const MAX_TEXT_BYTES: usize = 64 << 10;
 /// Longest run of tokens one entity may span (`FR14 2004 1010 0505 0001 3M02 606` has 7).
 const MAX_WINDOW_TOKENS: usize = 8;
 /// Longest window tried, in bytes.
@@ -69,7 +69,10 @@ fn cue(word: &str) -> Option<Cue> {
         "steuer-id" | "steuerid" | "idnr" | "steuer-idnr" | "identifikationsnummer" | "tin" => {
             e(DeTaxId)
         }
-        "rentenversicherungsnummer" | "sozialversicherungsnummer" | "rvnr" | "svnr"
+        "rentenversicherungsnummer"
+        | "sozialversicherungsnummer"
+        | "rvnr"
+        | "svnr"
         | "versicherungsnummer" => e(DeRvnr),
         "nir" | "insee" | "sécu" | "secu" | "sociale" | "nss" => e(FrNir),
         "rijksregisternummer" | "insz" | "niss" | "rrn" | "nrn" | "rijksregister" => {
@@ -87,9 +90,7 @@ fn cue(word: &str) -> Option<Cue> {
         "id" | "ssn" | "id-nr" | "idnummer" => Some(Cue::NationalId),
         "born" | "b" | "dob" | "d.o.b" | "född" | "fodd" | "født" | "fodt" | "geboren" | "geb"
         | "né" | "née" | "né(e)" | "birth" | "birthdate" | "birthday" | "födelsedatum"
-        | "fødselsdato" | "geboortedatum" | "geburtsdatum" | "naissance" => {
-            Some(Cue::BirthDate)
-        }
+        | "fødselsdato" | "geboortedatum" | "geburtsdatum" | "naissance" => Some(Cue::BirthDate),
         "on" | "den" | "am" | "op" | "le" | "the" | "-" | "date" | "datum" | "dato" => {
             Some(Cue::Filler)
         }
@@ -155,16 +156,25 @@ fn tokenize(text: &str) -> Vec<Token> {
     let mut push = |start: usize, end: usize, out: &mut Vec<Token>| {
         let s = &text[start..end];
         let lead = s.len() - s.trim_start_matches(is_open_punct).len();
-        let core = s.trim_start_matches(is_open_punct).trim_end_matches(is_close_punct);
+        let core = s
+            .trim_start_matches(is_open_punct)
+            .trim_end_matches(is_close_punct);
         // Keep an area code "(030)" whole when it opens a phone number.
-        let keep_paren = s.strip_prefix('(').and_then(|r| r.split_once(')')).is_some_and(
-            |(inside, _)| (1..=5).contains(&inside.len()) && inside.bytes().all(|b| b.is_ascii_digit()),
-        );
+        let keep_paren = s
+            .strip_prefix('(')
+            .and_then(|r| r.split_once(')'))
+            .is_some_and(|(inside, _)| {
+                (1..=5).contains(&inside.len()) && inside.bytes().all(|b| b.is_ascii_digit())
+            });
         if core.is_empty() {
             return;
         }
         let start_at = if keep_paren { start } else { start + lead };
-        let end_at = if keep_paren && s.ends_with(')') { end } else { start + lead + core.len() };
+        let end_at = if keep_paren && s.ends_with(')') {
+            end
+        } else {
+            start + lead + core.len()
+        };
         out.push(Token {
             start: start_at,
             end: end_at,
@@ -199,7 +209,11 @@ fn split_key_value(
     {
         let key = &s[..p];
         let rest = &s[p + 1..];
-        if key.len() >= 2 && key.chars().all(char::is_alphabetic) && !rest.is_empty() && !rest.starts_with("//") {
+        if key.len() >= 2
+            && key.chars().all(char::is_alphabetic)
+            && !rest.is_empty()
+            && !rest.starts_with("//")
+        {
             push(start, start + p + 1, out);
             push(start + p + 1, end, out);
             return;
@@ -213,7 +227,11 @@ fn anchored(text: &str, t: Token) -> Option<Span> {
     let s = &text.as_bytes()[t.start..t.end];
     if let Some(at) = s.iter().position(|&b| b == b'@') {
         let mut a = at;
-        while a > 0 && (s[a - 1].is_ascii_alphanumeric() || b"._%+-'".contains(&s[a - 1]) || s[a - 1] >= 0x80) {
+        while a > 0
+            && (s[a - 1].is_ascii_alphanumeric()
+                || b"._%+-'".contains(&s[a - 1])
+                || s[a - 1] >= 0x80)
+        {
             a -= 1;
         }
         let mut z = at + 1;
@@ -237,7 +255,10 @@ fn anchored(text: &str, t: Token) -> Option<Span> {
         }
         return None;
     }
-    let lower_find = |needle: &[u8]| s.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle));
+    let lower_find = |needle: &[u8]| {
+        s.windows(needle.len())
+            .position(|w| w.eq_ignore_ascii_case(needle))
+    };
     let p = [&b"http://"[..], b"https://", b"ftp://", b"ftps://", b"www."]
         .iter()
         .filter_map(|n| lower_find(n))
@@ -250,7 +271,9 @@ fn anchored(text: &str, t: Token) -> Option<Span> {
     while z > p {
         let last = s[z - 1];
         let unbalanced_paren = last == b')' && !s[p..z].contains(&b'(');
-        if matches!(last, b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\'' | b']') || unbalanced_paren {
+        if matches!(last, b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\'' | b']')
+            || unbalanced_paren
+        {
             z -= 1;
         } else {
             break;
@@ -258,7 +281,8 @@ fn anchored(text: &str, t: Token) -> Option<Span> {
     }
     let (a, z) = (t.start + p, char_ceil(text, t.start + z));
     if is_url(&text.as_bytes()[a..z]) {
-        let www = text.as_bytes()[a..].len() >= 4 && text.as_bytes()[a..a + 4].eq_ignore_ascii_case(b"www.");
+        let www = text.as_bytes()[a..].len() >= 4
+            && text.as_bytes()[a..a + 4].eq_ignore_ascii_case(b"www.");
         return Some(Span {
             entity: Entity::Url,
             start: a,
@@ -286,8 +310,10 @@ fn char_ceil(text: &str, mut i: usize) -> usize {
 /// Whether a token may continue a multi-token entity: a short group of digits and capital
 /// letters (`123`, `ABNA`, `3M02`), or a phone group such as `(0)70`.
 fn continues(word: &str) -> bool {
-    word.len() <= 8
-        && word.bytes().any(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+    word.len() <= 14
+        && word
+            .bytes()
+            .any(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
         && word
             .bytes()
             .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b"-./()".contains(&b))
@@ -300,7 +326,8 @@ fn bare_number(entity: Entity, window: &str) -> bool {
     digits_only
         && matches!(
             entity,
-            Entity::NlBsn
+            Entity::Phone
+                | Entity::NlBsn
                 | Entity::PlPesel
                 | Entity::DeTaxId
                 | Entity::SePersonnummer
@@ -374,9 +401,13 @@ pub fn find_spans(text: &str) -> Vec<Span> {
         }
         let has_digit = word.bytes().any(|b| b.is_ascii_digit());
         let starts_plus = word.starts_with('+');
-        if has_digit || starts_plus || word.starts_with('(') {
+        // A country prefix written apart: `DE 136695976`, `ES B41730680`.
+        let prefix = word.len() == 2 && word.bytes().all(|b| b.is_ascii_uppercase());
+        if has_digit || starts_plus || word.starts_with('(') || prefix {
             let cues = cues_before(text, &tokens, i);
-            if cues.birth && let Some((span, next)) = worded_birth_date(text, &tokens, i) {
+            if cues.birth
+                && let Some((span, next)) = worded_birth_date(text, &tokens, i)
+            {
                 spans.push(span);
                 i = next;
                 continue;
@@ -388,7 +419,9 @@ pub fn find_spans(text: &str) -> Vec<Span> {
             }
         } else if word.chars().next().is_some_and(char::is_alphabetic) {
             let cues = cues_before(text, &tokens, i);
-            if cues.birth && let Some((span, next)) = worded_birth_date(text, &tokens, i) {
+            if cues.birth
+                && let Some((span, next)) = worded_birth_date(text, &tokens, i)
+            {
                 spans.push(span);
                 i = next;
                 continue;
@@ -438,7 +471,10 @@ fn worded_birth_date(text: &str, tokens: &[Token], i: usize) -> Option<(Span, us
     if i + 3 > tokens.len() {
         return None;
     }
-    let words: Vec<&str> = tokens[i..i + 3].iter().map(|t| &text[t.start..t.end]).collect();
+    let words: Vec<&str> = tokens[i..i + 3]
+        .iter()
+        .map(|t| &text[t.start..t.end])
+        .collect();
     let (shape, n) = worded_date(&words)?;
     shape.valid.then(|| {
         let span = Span {
@@ -515,7 +551,10 @@ mod tests {
     #[test]
     fn identifiers_with_cues() {
         use Entity::*;
-        assert_eq!(found("Patient CPR 070761-4285 indlagt"), vec![(DkCpr, "070761-4285")]);
+        assert_eq!(
+            found("Patient CPR 070761-4285 indlagt"),
+            vec![(DkCpr, "070761-4285")]
+        );
         // Fails modulus 11, but the cue makes it a CPR number (issued since 2007).
         assert_eq!(found("CPR-nr: 070761-4286"), vec![(DkCpr, "070761-4286")]);
         assert_eq!(found("070761-4286 is not"), vec![]);
@@ -533,19 +572,34 @@ mod tests {
     #[test]
     fn birth_dates_need_a_cue() {
         use Entity::*;
-        assert_eq!(found("born 1985-03-12 in Lund"), vec![(DateOfBirth, "1985-03-12")]);
+        assert_eq!(
+            found("born 1985-03-12 in Lund"),
+            vec![(DateOfBirth, "1985-03-12")]
+        );
         assert_eq!(found("DOB: 12.03.1985"), vec![(DateOfBirth, "12.03.1985")]);
         assert_eq!(found("DOB:12.03.1985"), vec![(DateOfBirth, "12.03.1985")]);
-        assert_eq!(found("född den 3 maj 1990"), vec![(DateOfBirth, "3 maj 1990")]);
-        assert_eq!(found("geboren am 12. März 1985"), vec![(DateOfBirth, "12. März 1985")]);
-        assert_eq!(found("née le 1er janvier 1985"), vec![(DateOfBirth, "1er janvier 1985")]);
+        assert_eq!(
+            found("född den 3 maj 1990"),
+            vec![(DateOfBirth, "3 maj 1990")]
+        );
+        assert_eq!(
+            found("geboren am 12. März 1985"),
+            vec![(DateOfBirth, "12. März 1985")]
+        );
+        assert_eq!(
+            found("née le 1er janvier 1985"),
+            vec![(DateOfBirth, "1er janvier 1985")]
+        );
         assert_eq!(found("admitted 2024-03-12"), vec![]);
     }
 
     #[test]
     fn names_in_text() {
         use Entity::*;
-        assert_eq!(found("Anna Svensson ringde igår"), vec![(PersonName, "Anna Svensson")]);
+        assert_eq!(
+            found("Anna Svensson ringde igår"),
+            vec![(PersonName, "Anna Svensson")]
+        );
         assert_eq!(found("Frau Schmidt kam"), vec![(PersonName, "Schmidt")]);
         assert_eq!(found("The Patient Was Fine"), vec![]);
         assert_eq!(found("Patient: Lindqvist"), vec![(PersonName, "Lindqvist")]);
@@ -553,7 +607,10 @@ mod tests {
 
     #[test]
     fn plain_numbers_are_not_identifiers() {
-        assert_eq!(found("Order 123456780 shipped at 12:30 on 2024-01-05, v1.2.3, €1 234,50"), vec![]);
+        assert_eq!(
+            found("Order 123456780 shipped at 12:30 on 2024-01-05, v1.2.3, €1 234,50"),
+            vec![]
+        );
     }
 
     #[test]

@@ -71,6 +71,7 @@ impl Analysis {
     }
 
     /// The confidence of `entity` among the candidates (0 when absent).
+    #[cfg(test)]
     pub(crate) fn confidence_of(&self, entity: Entity) -> f64 {
         self.candidates()
             .filter(|c| c.entity == entity)
@@ -91,9 +92,7 @@ impl Analysis {
                 strong_entities += 1;
             }
             // A strong reading always beats a contextual one.
-            let better = best.is_none_or(|b| {
-                (c.strong, c.confidence) > (b.strong, b.confidence)
-            });
+            let better = best.is_none_or(|b| (c.strong, c.confidence) > (b.strong, b.confidence));
             if better {
                 best = Some(c);
             }
@@ -154,6 +153,8 @@ const C_VAT: f64 = 0.95;
 const C_VAT_FORMAT: f64 = 0.55;
 const C_PHONE_KNOWN: f64 = 0.9;
 const C_PHONE_INTL: f64 = 0.75;
+/// `00` and digits, no spaces: as often an ID with leading zeros as a dialled number.
+const C_PHONE_00_BARE: f64 = 0.55;
 const C_PHONE_NATIONAL: f64 = 0.6;
 const C_PHONE_BARE_TRUNK: f64 = 0.45;
 const C_PHONE_BARE: f64 = 0.2;
@@ -281,7 +282,10 @@ pub(crate) fn analyze(s: &str) -> Analysis {
     if b.contains(&b'@') {
         if is_email(b) {
             a.push(Entity::Email, C_EMAIL, true);
-        } else if b.len() <= 254 && !b.contains(&b' ') && b.iter().filter(|&&c| c == b'@').count() == 1 {
+        } else if b.len() <= 254
+            && !b.contains(&b' ')
+            && b.iter().filter(|&&c| c == b'@').count() == 1
+        {
             a.shape(Entity::Email);
         }
         return a;
@@ -303,7 +307,11 @@ pub(crate) fn analyze(s: &str) -> Analysis {
     if scan.colons >= 2 {
         if is_ipv6(s) {
             let explicit_groups = s.split(':').filter(|g| !g.is_empty()).count();
-            let c = if explicit_groups >= 3 { C_IPV6 } else { C_IPV6_SHORT };
+            let c = if explicit_groups >= 3 {
+                C_IPV6
+            } else {
+                C_IPV6_SHORT
+            };
             a.push(Entity::Ipv6, c, true);
         } else if is_mac(s) {
             a.push(Entity::MacAddress, C_MAC, true);
@@ -311,6 +319,17 @@ pub(crate) fn analyze(s: &str) -> Analysis {
             a.shape(Entity::MacAddress);
         } else if b.iter().all(|&c| c.is_ascii_hexdigit() || c == b':') && scan.colons >= 3 {
             a.shape(Entity::Ipv6);
+        }
+        return a;
+    }
+    if scan.digits == 0 {
+        if let Some(shape) = name_shape(s) {
+            let (c, strong) = match (shape.words, shape.given_name) {
+                (1, _) => (C_NAME_ONE_WORD, false),
+                (_, true) => (C_NAME_GIVEN, true),
+                _ => (C_NAME_SHAPE, false),
+            };
+            a.push(Entity::PersonName, c, strong);
         }
         return a;
     }
@@ -327,17 +346,6 @@ pub(crate) fn analyze(s: &str) -> Analysis {
     }
     if (b.len() == 17 || b.len() == 14) && is_mac(s) {
         a.push(Entity::MacAddress, C_MAC, true);
-        return a;
-    }
-    if scan.digits == 0 {
-        if let Some(shape) = name_shape(s) {
-            let (c, strong) = match (shape.words, shape.given_name) {
-                (1, _) => (C_NAME_ONE_WORD, false),
-                (_, true) => (C_NAME_GIVEN, true),
-                _ => (C_NAME_SHAPE, false),
-            };
-            a.push(Entity::PersonName, c, strong);
-        }
         return a;
     }
     if let Some(date) = numeric_date(s) {
@@ -380,6 +388,11 @@ fn phones(a: &mut Analysis, s: &str) {
     match phone(s) {
         Some(PhoneMatch::Valid(form)) => {
             let (c, strong) = match form {
+                PhoneForm::InternationalKnown | PhoneForm::International
+                    if s.starts_with("00") && !s.contains(' ') =>
+                {
+                    (C_PHONE_00_BARE, true)
+                }
                 PhoneForm::InternationalKnown => (C_PHONE_KNOWN, true),
                 PhoneForm::International => (C_PHONE_INTL, true),
                 PhoneForm::NationalFormatted => (C_PHONE_NATIONAL, true),
@@ -414,15 +427,13 @@ fn digits_only(a: &mut Analysis, s: &str, scan: &Scan, comp: &[u8]) {
     // Compact digits as text (ASCII digits are valid UTF-8).
     let digits = std::str::from_utf8(comp).unwrap_or("");
     match comp.len() {
-        8 => {
-            if bare {
-                // A BSN stored as an integer loses its leading zero.
-                let padded = format!("0{digits}");
-                if id::is_valid_bsn(&padded) {
-                    a.push(Entity::NlBsn, C_PADDED, false);
-                } else {
-                    a.shape(Entity::NlBsn);
-                }
+        8 if bare => {
+            // A BSN stored as an integer loses its leading zero.
+            let padded = format!("0{digits}");
+            if id::is_valid_bsn(&padded) {
+                a.push(Entity::NlBsn, C_PADDED, false);
+            } else {
+                a.shape(Entity::NlBsn);
             }
         }
         9 => {
@@ -430,7 +441,11 @@ fn digits_only(a: &mut Analysis, s: &str, scan: &Scan, comp: &[u8]) {
             let grouped = g == [3, 3, 3] && scan.only_seps(SEP_SPACE | SEP_DASH | SEP_DOT);
             if bare || dotted || grouped {
                 if id::is_valid_bsn(digits) {
-                    a.push(Entity::NlBsn, if dotted { C_BSN_DOTTED } else { C_BSN }, true);
+                    a.push(
+                        Entity::NlBsn,
+                        if dotted { C_BSN_DOTTED } else { C_BSN },
+                        true,
+                    );
                 } else {
                     a.shape(Entity::NlBsn);
                 }
@@ -446,7 +461,17 @@ fn digits_only(a: &mut Analysis, s: &str, scan: &Scan, comp: &[u8]) {
             let dash = g == [6, 4] && scan.only_seps(SEP_DASH);
             let plus = g == [6, 4] && scan.only_seps(SEP_PLUS);
             if bare || dash || plus {
-                swedish(a, s, if plus { C_SE_PLUS } else if dash { C_SE_DASH } else { C_SE_BARE });
+                swedish(
+                    a,
+                    s,
+                    if plus {
+                        C_SE_PLUS
+                    } else if dash {
+                        C_SE_DASH
+                    } else {
+                        C_SE_BARE
+                    },
+                );
             }
             if bare || dash {
                 danish(a, comp, if dash { C_CPR_DASH } else { C_CPR_BARE });
@@ -496,22 +521,30 @@ fn digits_only(a: &mut Analysis, s: &str, scan: &Scan, comp: &[u8]) {
             let tax_spaced = g == [2, 3, 3, 3] && scan.only_seps(SEP_SPACE);
             if bare || tax_spaced {
                 if id::is_valid_de_tax_id(digits) {
-                    a.push(Entity::DeTaxId, if tax_spaced { C_DE_TAX_SPACED } else { C_DE_TAX }, true);
-                } else if comp[0] != b'0' {
+                    a.push(
+                        Entity::DeTaxId,
+                        if tax_spaced {
+                            C_DE_TAX_SPACED
+                        } else {
+                            C_DE_TAX
+                        },
+                        true,
+                    );
+                } else {
                     a.shape(Entity::DeTaxId);
                 }
             }
         }
-        12 => {
-            if bare || (g == [8, 4] && scan.only_seps(SEP_DASH)) {
-                swedish(a, s, C_SE_12);
-            }
-        }
+        12 if bare || (g == [8, 4] && scan.only_seps(SEP_DASH)) => swedish(a, s, C_SE_12),
         13..=19 => {
-            if comp.len() == 15 && scan.only_seps(SEP_SPACE) && matches!(comp[0], b'1'..=b'4' | b'7' | b'8') {
+            if comp.len() == 15 && scan.only_seps(SEP_SPACE) {
                 if id::is_valid_nir(digits) {
                     // Sex digits 3, 4, 7, 8 mark rare special registrations.
-                    let c = if matches!(comp[0], b'1' | b'2') { C_NIR } else { C_NIR_SPECIAL };
+                    let c = if matches!(comp[0], b'1' | b'2') {
+                        C_NIR
+                    } else {
+                        C_NIR_SPECIAL
+                    };
                     a.push(Entity::FrNir, c, true);
                 } else {
                     a.shape(Entity::FrNir);
@@ -537,10 +570,11 @@ fn swedish(a: &mut Analysis, s: &str, c: f64) {
     } else {
         Entity::SePersonnummer
     };
+    // Both kinds share one written form: a wrong digit may move the day past 60.
+    a.shape(Entity::SePersonnummer);
+    a.shape(Entity::SeSamordningsnummer);
     if id::is_valid_personnummer(s) {
         a.push(entity, c, true);
-    } else {
-        a.shape(entity);
     }
 }
 
@@ -566,7 +600,11 @@ fn danish(a: &mut Analysis, d: &[u8], c: f64) {
 /// Issuer (IIN) ranges and lengths of the card schemes in use in Europe.
 pub(crate) fn card_iin_ok(d: &[u8]) -> bool {
     let n = d.len();
-    let p = |k: usize| -> u32 { d[..k].iter().fold(0, |acc, &x| acc * 10 + u32::from(x - b'0')) };
+    let p = |k: usize| -> u32 {
+        d[..k]
+            .iter()
+            .fold(0, |acc, &x| acc * 10 + u32::from(x - b'0'))
+    };
     if n < 12 {
         return false;
     }
@@ -576,9 +614,11 @@ pub(crate) fn card_iin_ok(d: &[u8]) -> bool {
     let amex = (p2 == 34 || p2 == 37) && n == 15;
     let long = (16..=19).contains(&n);
     let discover =
-        (p4 == 6011 || (644..=649).contains(&p3) || p2 == 65 || (622_126..=622_925).contains(&p6)) && long;
+        (p4 == 6011 || (644..=649).contains(&p3) || p2 == 65 || (622_126..=622_925).contains(&p6))
+            && long;
     let jcb = (3528..=3589).contains(&p4) && long;
-    let diners = ((300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39) && (14..=19).contains(&n);
+    let diners =
+        ((300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39) && (14..=19).contains(&n);
     let unionpay = p2 == 62 && long;
     let mir = (2200..=2204).contains(&p4) && long;
     let maestro = (p2 == 50 || (56..=69).contains(&p2)) && (12..=19).contains(&n);
@@ -607,12 +647,22 @@ fn card(a: &mut Analysis, scan: &Scan, comp: &[u8]) {
     }
 }
 
+/// Country prefixes of EU VAT numbers (`EL` is Greece, `XI` Northern Ireland).
+const EU_VAT_PREFIXES: [[u8; 2]; 28] = [
+    *b"AT", *b"BE", *b"BG", *b"CY", *b"CZ", *b"DE", *b"DK", *b"EE", *b"EL", *b"ES", *b"FI", *b"FR",
+    *b"HR", *b"HU", *b"IE", *b"IT", *b"LT", *b"LU", *b"LV", *b"MT", *b"NL", *b"PL", *b"PT", *b"RO",
+    *b"SE", *b"SI", *b"SK", *b"XI",
+];
+
 /// Values with letters and digits: HETU, RVNR, DNI/NIE, codice fiscale, Corsican NIR,
 /// IBAN, VAT numbers.
 fn alphanumeric(a: &mut Analysis, s: &str, scan: &Scan, comp: &[u8]) {
     let upper = |i: usize| comp.get(i).is_some_and(u8::is_ascii_uppercase);
     match comp.len() {
-        9 if all_digits(&comp[..8]) && upper(8) && scan.only_seps(SEP_DASH | SEP_DOT | SEP_SPACE) => {
+        9 if all_digits(&comp[..8])
+            && upper(8)
+            && scan.only_seps(SEP_DASH | SEP_DOT | SEP_SPACE) =>
+        {
             if id::is_valid_es_dni(s) {
                 a.push(Entity::EsDni, C_DNI, true);
             } else {
@@ -620,7 +670,11 @@ fn alphanumeric(a: &mut Analysis, s: &str, scan: &Scan, comp: &[u8]) {
             }
             return;
         }
-        9 if matches!(comp[0], b'X' | b'Y' | b'Z') && all_digits(&comp[1..8]) && upper(8) && scan.only_seps(SEP_DASH | SEP_DOT | SEP_SPACE) => {
+        9 if matches!(comp[0], b'X' | b'Y' | b'Z')
+            && all_digits(&comp[1..8])
+            && upper(8)
+            && scan.only_seps(SEP_DASH | SEP_DOT | SEP_SPACE) =>
+        {
             if id::is_valid_es_nie(s) {
                 a.push(Entity::EsNie, C_NIE, true);
             } else {
@@ -628,7 +682,11 @@ fn alphanumeric(a: &mut Analysis, s: &str, scan: &Scan, comp: &[u8]) {
             }
             return;
         }
-        12 if upper(8) && all_digits(&comp[..8]) && all_digits(&comp[9..]) && scan.only_seps(SEP_SPACE) => {
+        12 if upper(8)
+            && all_digits(&comp[..8])
+            && all_digits(&comp[9..])
+            && scan.only_seps(SEP_SPACE) =>
+        {
             if id::is_valid_de_rvnr(s) {
                 a.push(Entity::DeRvnr, C_RVNR, true);
             } else {
@@ -636,7 +694,10 @@ fn alphanumeric(a: &mut Analysis, s: &str, scan: &Scan, comp: &[u8]) {
             }
             return;
         }
-        15 if scan.only_seps(SEP_SPACE) && (comp[5..7] == *b"2A" || comp[5..7] == *b"2B") && all_digits(&comp[..5]) => {
+        15 if scan.only_seps(SEP_SPACE)
+            && (comp[5..7] == *b"2A" || comp[5..7] == *b"2B")
+            && all_digits(&comp[..5]) =>
+        {
             let text = std::str::from_utf8(comp).unwrap_or("");
             if id::is_valid_nir(text) {
                 a.push(Entity::FrNir, C_NIR, true);
@@ -658,7 +719,11 @@ fn alphanumeric(a: &mut Analysis, s: &str, scan: &Scan, comp: &[u8]) {
     }
     if comp.len() >= 4 && upper(0) && upper(1) {
         let text = std::str::from_utf8(comp).unwrap_or("");
-        if comp.len() >= 15 && comp[2].is_ascii_digit() && comp[3].is_ascii_digit() && scan.only_seps(SEP_SPACE) {
+        if comp.len() >= 15
+            && comp[2].is_ascii_digit()
+            && comp[3].is_ascii_digit()
+            && scan.only_seps(SEP_SPACE)
+        {
             if id::is_valid_iban_registry(text) {
                 a.push(Entity::Iban, C_IBAN, true);
                 return;
@@ -670,6 +735,14 @@ fn alphanumeric(a: &mut Analysis, s: &str, scan: &Scan, comp: &[u8]) {
                 id::VatCheck::Valid => a.push(Entity::EuVat, C_VAT, true),
                 id::VatCheck::FormatOnly => a.push(Entity::EuVat, C_VAT_FORMAT, true),
                 id::VatCheck::Invalid => a.shape(Entity::EuVat),
+                // An EU prefix and digits, but not the country's format: a broken VAT number
+                // where the column holds VAT numbers.
+                id::VatCheck::NotVat
+                    if EU_VAT_PREFIXES.contains(&[comp[0], comp[1]])
+                        && comp[2..].iter().any(u8::is_ascii_digit) =>
+                {
+                    a.shape(Entity::EuVat)
+                }
                 id::VatCheck::NotVat => {}
             }
         }
@@ -725,6 +798,21 @@ mod tests {
             ("Stockholm", None),
             ("metformin", None),
             ("", None),
+            ("1234.56", None),
+            ("12,345", None),
+            ("1985", None),
+            ("12345", None),
+            ("2024-01-05 12:30:00", None),
+            ("12:30", None),
+            ("10:30:00", None),
+            ("550e8400-e29b-41d4-a716-446655440000", None),
+            ("d41d8cd98f00b204e9800998ecf8427e", None),
+            ("SKU-2024-0001", None),
+            ("NA", None),
+            ("N/A", None),
+            ("-999", None),
+            ("?", None),
+            ("Ja", None),
         ];
         for (value, expected) in cases {
             assert_eq!(best(value), expected, "{value}");

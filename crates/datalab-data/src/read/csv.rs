@@ -348,7 +348,7 @@ pub fn open(
         .map(|(_, f)| f.name().clone())
         .collect();
 
-    let source = open_text(path, compression, encoding, true)?;
+    let source = open_text(path, compression, encoding, opts.hash_source)?;
     let mut tok = Tokenizer::new(source.reader, delimiter);
     if has_header {
         let (mut d, mut u, mut e) = (Vec::new(), 0, Vec::new());

@@ -132,7 +132,7 @@ pub fn open(
     report.encoding = Some(encoding);
     report.inferred_from_rows = sampled as u64;
 
-    let source = open_text(path, compression, encoding, true)?;
+    let source = open_text(path, compression, encoding, opts.hash_source)?;
     let ncols = schema.fields().len();
     Ok((
         schema.clone(),

@@ -46,6 +46,8 @@ pub struct ReadOptions {
     pub schema_override: Option<SchemaOverride>,
     pub skip_bad_rows: bool,
     pub batch_rows: usize,
+    /// Hash the raw file bytes while reading (needed by `finish`); off for repeated scans.
+    pub hash_source: bool,
 }
 
 impl Default for ReadOptions {
@@ -60,6 +62,7 @@ impl Default for ReadOptions {
             schema_override: None,
             skip_bad_rows: false,
             batch_rows: DEFAULT_BATCH_ROWS,
+            hash_source: true,
         }
     }
 }
