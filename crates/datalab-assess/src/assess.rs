@@ -104,7 +104,11 @@ pub fn assess(
         .iter()
         .map(|c| {
             let entity = c.pii.as_ref().and_then(|p| p.entity);
-            let top: Vec<(String, u64)> = c.top_values.iter().map(|t| (t.value.clone(), t.count)).collect();
+            let top: Vec<(String, u64)> = c
+                .top_values
+                .iter()
+                .map(|t| (t.value.clone(), t.count))
+                .collect();
             let facts = ColumnFacts {
                 name: &c.name,
                 ty: &c.ty,
@@ -155,7 +159,11 @@ fn pii_columns(profile: &TableProfile) -> Vec<PiiColumn> {
                 column: c.name.clone(),
                 entity: hit.entity,
                 label: hit.entity.label().to_string(),
-                share: if p.scanned == 0 { 0.0 } else { hit.values as f64 / p.scanned as f64 },
+                share: if p.scanned == 0 {
+                    0.0
+                } else {
+                    hit.values as f64 / p.scanned as f64
+                },
                 confidence: 0.0,
                 in_text: true,
                 values: hit.values,
@@ -173,7 +181,10 @@ const MAX_OUTLIER_SHARE: f64 = 0.01;
 
 /// Second pass: values far from the median in MAD units, per numeric measurement column.
 /// Columns where too many values are far out get a `heavy_tailed` alert instead.
-fn count_outliers(open: OpenData<'_>, profile: &TableProfile) -> Result<(Vec<Finding>, Vec<Alert>), DataError> {
+fn count_outliers(
+    open: OpenData<'_>,
+    profile: &TableProfile,
+) -> Result<(Vec<Finding>, Vec<Alert>), DataError> {
     // (column index, median, mad) for columns where the rule makes sense.
     let targets: Vec<(usize, f64, f64)> = profile
         .columns

@@ -23,13 +23,35 @@ pub fn fold(name: &str) -> String {
 pub fn means_birth_date(name: &str) -> bool {
     let f = fold(name);
     [
-        "birth", "dob", "born", "fodelse", "fodd", "fodsel", "geboorte", "geburt", "naissance",
+        "birth",
+        "dob",
+        "born",
+        "fodelse",
+        "fodd",
+        "fodsel",
+        "geboorte",
+        "geburt",
+        "naissance",
     ]
     .iter()
     .any(|w| f.contains(w))
         && ![
-            "place", "country", "city", "town", "geburtsort", "fodelseort", "fodeort", "fodested",
-            "land", "lieu", "plaats", "stad", "weight", "gewicht", "vikt", "poids",
+            "place",
+            "country",
+            "city",
+            "town",
+            "geburtsort",
+            "fodelseort",
+            "fodeort",
+            "fodested",
+            "land",
+            "lieu",
+            "plaats",
+            "stad",
+            "weight",
+            "gewicht",
+            "vikt",
+            "poids",
         ]
         .iter()
         .any(|w| f.contains(w))
@@ -41,10 +63,24 @@ mod tests {
 
     #[test]
     fn birth_date_in_six_languages() {
-        for n in ["birth_date", "DOB", "födelsedatum", "fødselsdato", "geboortedatum", "Geburtsdatum", "date_de_naissance"] {
+        for n in [
+            "birth_date",
+            "DOB",
+            "födelsedatum",
+            "fødselsdato",
+            "geboortedatum",
+            "Geburtsdatum",
+            "date_de_naissance",
+        ] {
             assert!(means_birth_date(n), "{n}");
         }
-        for n in ["admission_date", "birth_country", "Geburtsort", "lieu_de_naissance", "discharge"] {
+        for n in [
+            "admission_date",
+            "birth_country",
+            "Geburtsort",
+            "lieu_de_naissance",
+            "discharge",
+        ] {
             assert!(!means_birth_date(n), "{n}");
         }
     }

@@ -439,7 +439,8 @@ impl NumAcc {
         });
         let sorted = sorted.as_deref();
         let qs = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
-        let quantiles: Vec<(f64, f64)> = qs.iter().map(|&q| (q, self.quantile(sorted, q))).collect();
+        let quantiles: Vec<(f64, f64)> =
+            qs.iter().map(|&q| (q, self.quantile(sorted, q))).collect();
         let median = self.quantile(sorted, 0.5);
         let mad = match sorted {
             Some(v) => {
@@ -463,7 +464,11 @@ impl NumAcc {
                 hi
             }
         };
-        let variance = if self.n > 1 { self.m2 / (self.n - 1) as f64 } else { 0.0 };
+        let variance = if self.n > 1 {
+            self.m2 / (self.n - 1) as f64
+        } else {
+            0.0
+        };
         let skewness = if self.m2 > 0.0 {
             (self.n as f64).sqrt() * self.m3 / self.m2.powf(1.5)
         } else {
@@ -508,7 +513,11 @@ impl NumAcc {
         let mut out = Vec::with_capacity(bins);
         let mut prev = 0.0;
         for i in 0..bins {
-            let upto = if i + 1 == bins { self.n as f64 } else { below(edges[i + 1]) };
+            let upto = if i + 1 == bins {
+                self.n as f64
+            } else {
+                below(edges[i + 1])
+            };
             out.push(Bin {
                 low: edges[i],
                 high: edges[i + 1],
@@ -563,8 +572,13 @@ fn unit_of(s: &str) -> Option<&str> {
     let rest = t[i..].trim_start();
     let ok = !rest.is_empty()
         && rest.len() <= 8
-        && rest.chars().next().is_some_and(|c| c.is_alphabetic() || c == '%' || c == '°' || c == 'µ')
-        && rest.chars().all(|c| c.is_alphanumeric() || matches!(c, '%' | '°' | '/' | '²' | '³' | 'µ'));
+        && rest
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '%' || c == '°' || c == 'µ')
+        && rest
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '%' | '°' | '/' | '²' | '³' | 'µ'));
     ok.then_some(rest)
 }
 
@@ -589,14 +603,35 @@ fn shape(s: &str) -> String {
 }
 
 const TEXT_SENTINELS: [&str; 12] = [
-    "unknown", "none", "-", "--", "xxx", "missing", "tbd", "n.a.", "0000-00-00", "undefined", "nan", "#n/a",
+    "unknown",
+    "none",
+    "-",
+    "--",
+    "xxx",
+    "missing",
+    "tbd",
+    "n.a.",
+    "0000-00-00",
+    "undefined",
+    "nan",
+    "#n/a",
 ];
 const NUMERIC_SENTINELS: [f64; 7] = [-999.0, -9999.0, -99999.0, 999.0, 9999.0, 99999.0, -99.0];
 
 fn is_age_column(name: &str) -> bool {
     let n = name.to_lowercase();
     let n = n.trim();
-    ["age", "alder", "ålder", "leeftijd", "alter", "âge", "age_years", "age_in_years"].contains(&n)
+    [
+        "age",
+        "alder",
+        "ålder",
+        "leeftijd",
+        "alter",
+        "âge",
+        "age_years",
+        "age_in_years",
+    ]
+    .contains(&n)
 }
 
 struct ColumnAcc {
@@ -649,8 +684,11 @@ impl ColumnAcc {
             distinct: Distinct::new(opts.exact_distinct_limit),
             top_text: TopCounter::new(1000),
             top_num: TopCounter::new(1000),
-            num: matches!(kind, Kind::Integer | Kind::Float | Kind::Date | Kind::Timestamp)
-                .then(|| NumAcc::new(opts.exact_quantile_limit)),
+            num: matches!(
+                kind,
+                Kind::Integer | Kind::Float | Kind::Date | Kind::Timestamp
+            )
+            .then(|| NumAcc::new(opts.exact_quantile_limit)),
             text: (kind == Kind::Text).then(TextAcc::new),
             trues: 0,
             years: FxHashMap::default(),
@@ -658,7 +696,8 @@ impl ColumnAcc {
             sentinel_values: FxHashMap::default(),
             unreadable: Examples::default(),
             negative_age: Examples::default(),
-            pii: matches!(kind, Kind::Text | Kind::Date | Kind::Integer).then(|| ColumnScanner::new(name)),
+            pii: matches!(kind, Kind::Text | Kind::Date | Kind::Integer)
+                .then(|| ColumnScanner::new(name)),
             pii_seen: 0,
             pii_limit: opts.pii_scan_limit,
         }
@@ -683,7 +722,10 @@ impl ColumnAcc {
         let n = array.len();
         self.nulls += array.null_count() as u64;
         if array.null_count() > 0 && self.null_rows.rows.len() < 10 {
-            for i in (0..n).filter(|&i| array.is_null(i)).take(10 - self.null_rows.rows.len()) {
+            for i in (0..n)
+                .filter(|&i| array.is_null(i))
+                .take(10 - self.null_rows.rows.len())
+            {
                 self.null_rows.rows.push(first_row + i as u64);
             }
         }
@@ -723,7 +765,11 @@ impl ColumnAcc {
             }
             Kind::Float => {
                 let values: Vec<Option<f64>> = match array.data_type() {
-                    DataType::Float32 => array.as_primitive::<Float32Type>().iter().map(|v| v.map(f64::from)).collect(),
+                    DataType::Float32 => array
+                        .as_primitive::<Float32Type>()
+                        .iter()
+                        .map(|v| v.map(f64::from))
+                        .collect(),
                     _ => array.as_primitive::<Float64Type>().iter().collect(),
                 };
                 let age = is_age_column(&self.name);
@@ -799,7 +845,8 @@ impl ColumnAcc {
                 }
             }
             Kind::Other => {
-                if let Ok(fmt) = ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default()) {
+                if let Ok(fmt) = ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default())
+                {
                     for i in 0..n {
                         if array.is_null(i) {
                             continue;
@@ -817,7 +864,11 @@ impl ColumnAcc {
         self.distinct.insert(hash_bytes(s.as_bytes()));
         self.top_text.add_str(s);
         if let Some(t) = &mut self.text {
-            let len = if s.is_ascii() { s.len() } else { s.chars().count() } as u64;
+            let len = if s.is_ascii() {
+                s.len()
+            } else {
+                s.chars().count()
+            } as u64;
             t.min_len = t.min_len.min(len);
             t.max_len = t.max_len.max(len);
             t.sum_len += len;
@@ -838,12 +889,19 @@ impl ColumnAcc {
             }
         }
         let trimmed = s.trim();
-        if trimmed.len() <= 10 && TEXT_SENTINELS.iter().any(|x| x.eq_ignore_ascii_case(trimmed)) {
+        if trimmed.len() <= 10
+            && TEXT_SENTINELS
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case(trimmed))
+        {
             self.sentinel(row, s);
         }
         // Control characters or replacement characters: binary junk or a broken encoding.
         let plain = s.bytes().all(|b| (0x20..0x7f).contains(&b));
-        if !plain && s.chars().any(|c| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFD}') {
+        if !plain
+            && s.chars()
+                .any(|c| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFD}')
+        {
             self.unreadable.add(row);
         }
         if self.pii_wants_more() {
@@ -866,12 +924,36 @@ impl ColumnAcc {
 
 fn int_values(array: &ArrayRef) -> Vec<Option<i64>> {
     match array.data_type() {
-        DataType::Int8 => array.as_primitive::<Int8Type>().iter().map(|v| v.map(i64::from)).collect(),
-        DataType::Int16 => array.as_primitive::<Int16Type>().iter().map(|v| v.map(i64::from)).collect(),
-        DataType::Int32 => array.as_primitive::<Int32Type>().iter().map(|v| v.map(i64::from)).collect(),
-        DataType::UInt8 => array.as_primitive::<UInt8Type>().iter().map(|v| v.map(i64::from)).collect(),
-        DataType::UInt16 => array.as_primitive::<UInt16Type>().iter().map(|v| v.map(i64::from)).collect(),
-        DataType::UInt32 => array.as_primitive::<UInt32Type>().iter().map(|v| v.map(i64::from)).collect(),
+        DataType::Int8 => array
+            .as_primitive::<Int8Type>()
+            .iter()
+            .map(|v| v.map(i64::from))
+            .collect(),
+        DataType::Int16 => array
+            .as_primitive::<Int16Type>()
+            .iter()
+            .map(|v| v.map(i64::from))
+            .collect(),
+        DataType::Int32 => array
+            .as_primitive::<Int32Type>()
+            .iter()
+            .map(|v| v.map(i64::from))
+            .collect(),
+        DataType::UInt8 => array
+            .as_primitive::<UInt8Type>()
+            .iter()
+            .map(|v| v.map(i64::from))
+            .collect(),
+        DataType::UInt16 => array
+            .as_primitive::<UInt16Type>()
+            .iter()
+            .map(|v| v.map(i64::from))
+            .collect(),
+        DataType::UInt32 => array
+            .as_primitive::<UInt32Type>()
+            .iter()
+            .map(|v| v.map(i64::from))
+            .collect(),
         DataType::UInt64 => array
             .as_primitive::<UInt64Type>()
             .iter()
@@ -910,7 +992,8 @@ fn date_order_rules(schema: &SchemaRef) -> Vec<(usize, usize)> {
                 continue;
             }
             let named_pair = pairs.iter().any(|(x, y)| an.contains(x) && bn.contains(y));
-            let birth_first = crate::names::means_birth_date(an) && !crate::names::means_birth_date(bn);
+            let birth_first =
+                crate::names::means_birth_date(an) && !crate::names::means_birth_date(bn);
             if named_pair || birth_first {
                 rules.push((*a, *b));
             }
@@ -925,7 +1008,9 @@ fn date_value(array: &ArrayRef, i: usize) -> Option<i64> {
     }
     match array.data_type() {
         // Both in microseconds so dates and timestamps compare.
-        DataType::Date32 => Some(array.as_primitive::<Date32Type>().value(i) as i64 * 86_400_000_000),
+        DataType::Date32 => {
+            Some(array.as_primitive::<Date32Type>().value(i) as i64 * 86_400_000_000)
+        }
         DataType::Timestamp(arrow_schema::TimeUnit::Microsecond, _) => {
             Some(array.as_primitive::<TimestampMicrosecondType>().value(i))
         }
@@ -1064,14 +1149,20 @@ impl Profiler {
             alerts.push(Alert {
                 column: None,
                 kind: "duplicates".into(),
-                message: format!("duplicates: {} rows repeat an earlier row exactly", duplicates.rows),
+                message: format!(
+                    "duplicates: {} rows repeat an earlier row exactly",
+                    duplicates.rows
+                ),
             });
             findings.push(Finding {
                 check: "duplicate_rows".into(),
                 column: None,
                 count: duplicates.rows,
                 example_rows: self.duplicates.rows.clone(),
-                detail: format!("{} rows are exact copies of an earlier row", duplicates.rows),
+                detail: format!(
+                    "{} rows are exact copies of an earlier row",
+                    duplicates.rows
+                ),
             });
         }
         let (associations, sampled) = self.sample.finish();
@@ -1080,7 +1171,10 @@ impl Profiler {
                 alerts.push(Alert {
                     column: Some(a.a.clone()),
                     kind: "high_correlation".into(),
-                    message: format!("high_correlation: '{}' and '{}' ({} {:.2})", a.a, a.b, a.method, a.value),
+                    message: format!(
+                        "high_correlation: '{}' and '{}' ({} {:.2})",
+                        a.a, a.b, a.method, a.value
+                    ),
                 });
             }
         }
@@ -1107,17 +1201,26 @@ fn hash_column(col: &ArrayRef, hashes: &mut [u64]) {
             }
         }
         DataType::Int64 => {
-            for (h, v) in hashes.iter_mut().zip(col.as_primitive::<Int64Type>().iter()) {
+            for (h, v) in hashes
+                .iter_mut()
+                .zip(col.as_primitive::<Int64Type>().iter())
+            {
                 mix(h, v.map_or(null, |x| x as u64));
             }
         }
         DataType::Float64 => {
-            for (h, v) in hashes.iter_mut().zip(col.as_primitive::<Float64Type>().iter()) {
+            for (h, v) in hashes
+                .iter_mut()
+                .zip(col.as_primitive::<Float64Type>().iter())
+            {
                 mix(h, v.map_or(null, f64::to_bits));
             }
         }
         DataType::Date32 => {
-            for (h, v) in hashes.iter_mut().zip(col.as_primitive::<Date32Type>().iter()) {
+            for (h, v) in hashes
+                .iter_mut()
+                .zip(col.as_primitive::<Date32Type>().iter())
+            {
                 mix(h, v.map_or(null, |x| x as u64));
             }
         }
@@ -1136,7 +1239,11 @@ fn hash_column(col: &ArrayRef, hashes: &mut [u64]) {
     }
 }
 
-fn finish_column(acc: ColumnAcc, rows: u64, opts: &ProfileOptions) -> (ColumnProfile, Vec<Finding>) {
+fn finish_column(
+    acc: ColumnAcc,
+    rows: u64,
+    opts: &ProfileOptions,
+) -> (ColumnProfile, Vec<Finding>) {
     let non_null = rows - acc.nulls.min(rows);
     let (distinct, distinct_exact) = acc.distinct.result();
     let mut findings = Vec::new();
@@ -1149,12 +1256,29 @@ fn finish_column(acc: ColumnAcc, rows: u64, opts: &ProfileOptions) -> (ColumnPro
         detail,
     };
     let (top_values, top_exact) = match acc.kind {
-        Kind::Text | Kind::Other => (acc.top_text.top(opts.top_k, |s| s.clone()), acc.top_text.exact),
-        Kind::Integer => (acc.top_num.top(opts.top_k, |k| (*k as i64).to_string()), acc.top_num.exact),
-        Kind::Float => (acc.top_num.top(opts.top_k, |k| f64::from_bits(*k).to_string()), acc.top_num.exact),
+        Kind::Text | Kind::Other => (
+            acc.top_text.top(opts.top_k, |s| s.clone()),
+            acc.top_text.exact,
+        ),
+        Kind::Integer => (
+            acc.top_num.top(opts.top_k, |k| (*k as i64).to_string()),
+            acc.top_num.exact,
+        ),
+        Kind::Float => (
+            acc.top_num
+                .top(opts.top_k, |k| f64::from_bits(*k).to_string()),
+            acc.top_num.exact,
+        ),
         Kind::Boolean => (acc.top_num.top(opts.top_k, |k| (*k == 1).to_string()), true),
-        Kind::Date => (acc.top_num.top(opts.top_k, |k| days_to_iso(*k as i64 as i32)), acc.top_num.exact),
-        Kind::Timestamp => (acc.top_num.top(opts.top_k, |k| micros_to_iso(*k as i64)), acc.top_num.exact),
+        Kind::Date => (
+            acc.top_num
+                .top(opts.top_k, |k| days_to_iso(*k as i64 as i32)),
+            acc.top_num.exact,
+        ),
+        Kind::Timestamp => (
+            acc.top_num.top(opts.top_k, |k| micros_to_iso(*k as i64)),
+            acc.top_num.exact,
+        ),
     };
     let numeric = match acc.kind {
         Kind::Integer | Kind::Float => acc.num.as_ref().and_then(|n| n.stats(opts.histogram_bins)),
@@ -1194,7 +1318,11 @@ fn finish_column(acc: ColumnAcc, rows: u64, opts: &ProfileOptions) -> (ColumnPro
         findings.push(finding(
             "future_date",
             &acc.future,
-            format!("{} values lie after the reference date {}", acc.future.count, days_to_iso(opts.today_days)),
+            format!(
+                "{} values lie after the reference date {}",
+                acc.future.count,
+                days_to_iso(opts.today_days)
+            ),
         ));
     }
     // A numeric or date value like -999 or 1900-01-01 is a placeholder only when it stands out:
@@ -1214,7 +1342,12 @@ fn finish_column(acc: ColumnAcc, rows: u64, opts: &ProfileOptions) -> (ColumnPro
             (None, _) => true,
             (Some(_), _) if unique_col => false,
             (Some(x), Some(st)) => {
-                let q = |p: f64| st.quantiles.iter().find(|(k, _)| *k == p).map_or(f64::NAN, |(_, v)| *v);
+                let q = |p: f64| {
+                    st.quantiles
+                        .iter()
+                        .find(|(k, _)| *k == p)
+                        .map_or(f64::NAN, |(_, v)| *v)
+                };
                 *x < q(0.01) || *x > q(0.99) || (e.count >= 3 && e.count as f64 >= 5.0 * mean_freq)
             }
             (Some(_), None) => true,
@@ -1223,16 +1356,26 @@ fn finish_column(acc: ColumnAcc, rows: u64, opts: &ProfileOptions) -> (ColumnPro
         .collect();
     if !kept.is_empty() {
         kept.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
-        let shown: Vec<String> = kept.iter().take(3).map(|(v, e)| format!("'{v}' ×{}", e.count)).collect();
+        let shown: Vec<String> = kept
+            .iter()
+            .take(3)
+            .map(|(v, e)| format!("'{v}' ×{}", e.count))
+            .collect();
         let mut all = Examples::default();
-        let mut rows: Vec<u64> = kept.iter().flat_map(|(_, e)| e.rows.iter().copied()).collect();
+        let mut rows: Vec<u64> = kept
+            .iter()
+            .flat_map(|(_, e)| e.rows.iter().copied())
+            .collect();
         rows.sort_unstable();
         all.count = kept.iter().map(|(_, e)| e.count).sum();
         all.rows = rows.into_iter().take(10).collect();
         findings.push(finding(
             "sentinel_value",
             &all,
-            format!("placeholder values that stand for 'unknown': {}", shown.join(", ")),
+            format!(
+                "placeholder values that stand for 'unknown': {}",
+                shown.join(", ")
+            ),
         ));
     }
     if acc.negative_age.count > 0 {
@@ -1246,7 +1389,10 @@ fn finish_column(acc: ColumnAcc, rows: u64, opts: &ProfileOptions) -> (ColumnPro
         findings.push(finding(
             "unreadable_text",
             &acc.unreadable,
-            format!("{} values contain control characters or undecodable bytes", acc.unreadable.count),
+            format!(
+                "{} values contain control characters or undecodable bytes",
+                acc.unreadable.count
+            ),
         ));
     }
     if let Some(t) = &acc.text {
@@ -1255,7 +1401,11 @@ fn finish_column(acc: ColumnAcc, rows: u64, opts: &ProfileOptions) -> (ColumnPro
             let mut units: Vec<(&String, &Examples)> = t.units.iter().collect();
             units.sort_by_key(|u| std::cmp::Reverse(u.1.count));
             let minority: u64 = units[1..].iter().map(|(_, e)| e.count).sum();
-            let rows: Vec<u64> = units[1..].iter().flat_map(|(_, e)| e.rows.iter().copied()).take(10).collect();
+            let rows: Vec<u64> = units[1..]
+                .iter()
+                .flat_map(|(_, e)| e.rows.iter().copied())
+                .take(10)
+                .collect();
             findings.push(Finding {
                 check: "mixed_units".into(),
                 column: Some(name.clone()),
@@ -1263,7 +1413,11 @@ fn finish_column(acc: ColumnAcc, rows: u64, opts: &ProfileOptions) -> (ColumnPro
                 example_rows: rows,
                 detail: format!(
                     "values carry different units: {}",
-                    units.iter().map(|(u, e)| format!("{u} ×{}", e.count)).collect::<Vec<_>>().join(", ")
+                    units
+                        .iter()
+                        .map(|(u, e)| format!("{u} ×{}", e.count))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             });
         }
@@ -1277,7 +1431,11 @@ fn finish_column(acc: ColumnAcc, rows: u64, opts: &ProfileOptions) -> (ColumnPro
             column: Some(name.clone()),
             count: p.invalid,
             example_rows: p.invalid_rows.clone(),
-            detail: format!("{} values look like a {} but fail its check digits or date", p.invalid, entity.label()),
+            detail: format!(
+                "{} values look like a {} but fail its check digits or date",
+                p.invalid,
+                entity.label()
+            ),
         });
     }
 
@@ -1287,14 +1445,21 @@ fn finish_column(acc: ColumnAcc, rows: u64, opts: &ProfileOptions) -> (ColumnPro
         alerts.push("all_missing: the column has no values".to_string());
     } else {
         if distinct == 1 {
-            alerts.push(format!("constant: every value is '{}'", top_values.first().map_or("", |t| t.value.as_str())));
+            alerts.push(format!(
+                "constant: every value is '{}'",
+                top_values.first().map_or("", |t| t.value.as_str())
+            ));
         }
         if acc.nulls * 2 > rows {
-            alerts.push(format!("mostly_missing: {:.0}% of values are missing", 100.0 * acc.nulls as f64 / rows as f64));
+            alerts.push(format!(
+                "mostly_missing: {:.0}% of values are missing",
+                100.0 * acc.nulls as f64 / rows as f64
+            ));
         }
         if distinct_exact && distinct == non_null && non_null > 1 {
             alerts.push("unique: every value is different".to_string());
-        } else if acc.kind == Kind::Text && distinct > 50 && distinct as f64 > 0.5 * non_null as f64 {
+        } else if acc.kind == Kind::Text && distinct > 50 && distinct as f64 > 0.5 * non_null as f64
+        {
             alerts.push(format!("high_cardinality: {distinct} distinct values"));
         }
         if let Some(n) = &numeric
@@ -1305,7 +1470,10 @@ fn finish_column(acc: ColumnAcc, rows: u64, opts: &ProfileOptions) -> (ColumnPro
         if let Some(n) = &numeric
             && n.zeros * 2 > non_null
         {
-            alerts.push(format!("zeros: {:.0}% of values are 0", 100.0 * n.zeros as f64 / non_null as f64));
+            alerts.push(format!(
+                "zeros: {:.0}% of values are 0",
+                100.0 * n.zeros as f64 / non_null as f64
+            ));
         }
         if (2..=50).contains(&distinct)
             && let Some(top) = top_values.first()
@@ -1318,14 +1486,25 @@ fn finish_column(acc: ColumnAcc, rows: u64, opts: &ProfileOptions) -> (ColumnPro
             ));
         }
     }
-    let semantic_type = semantic_type(acc.kind, pii.as_ref(), distinct, non_null, text.as_ref(), &findings);
+    let semantic_type = semantic_type(
+        acc.kind,
+        pii.as_ref(),
+        distinct,
+        non_null,
+        text.as_ref(),
+        &findings,
+    );
     let profile = ColumnProfile {
         name: acc.name,
         ty: datalab_data::container::type_name(&acc.ty),
         semantic_type,
         count: rows,
         nulls: acc.nulls,
-        null_share: if rows == 0 { 0.0 } else { acc.nulls as f64 / rows as f64 },
+        null_share: if rows == 0 {
+            0.0
+        } else {
+            acc.nulls as f64 / rows as f64
+        },
         distinct,
         distinct_exact,
         unique: distinct_exact && distinct == non_null && non_null > 0,
@@ -1360,7 +1539,9 @@ fn semantic_type(
         Kind::Boolean => "boolean".into(),
         Kind::Date => "date".into(),
         Kind::Timestamp => "timestamp".into(),
-        Kind::Integer | Kind::Float if distinct == non_null && non_null > 100 => "identifier".into(),
+        Kind::Integer | Kind::Float if distinct == non_null && non_null > 100 => {
+            "identifier".into()
+        }
         Kind::Integer | Kind::Float if distinct <= 20 => "categorical".into(),
         Kind::Integer | Kind::Float => "numeric".into(),
         Kind::Text => {
@@ -1371,7 +1552,11 @@ fn semantic_type(
                 "free_text".into()
             } else if distinct == non_null {
                 "identifier".into()
-            } else if t.is_some_and(|t| t.patterns.first().is_some_and(|p| p.count as f64 > 0.9 * non_null as f64)) {
+            } else if t.is_some_and(|t| {
+                t.patterns
+                    .first()
+                    .is_some_and(|p| p.count as f64 > 0.9 * non_null as f64)
+            }) {
                 "code".into()
             } else {
                 "text".into()
@@ -1425,11 +1610,16 @@ impl AssocSample {
             let col = batch.column(*idx).slice(0, take);
             if *numeric {
                 let vals: Vec<f64> = match arrow_cast::cast(&col, &DataType::Float64) {
-                    Ok(c) => c.as_primitive::<Float64Type>().iter().map(|v| v.unwrap_or(f64::NAN)).collect(),
+                    Ok(c) => c
+                        .as_primitive::<Float64Type>()
+                        .iter()
+                        .map(|v| v.unwrap_or(f64::NAN))
+                        .collect(),
                     Err(_) => vec![f64::NAN; take],
                 };
                 self.numeric[k].extend(vals);
-            } else if let Ok(fmt) = ArrayFormatter::try_new(col.as_ref(), &FormatOptions::default()) {
+            } else if let Ok(fmt) = ArrayFormatter::try_new(col.as_ref(), &FormatOptions::default())
+            {
                 for i in 0..take {
                     let code = if col.is_null(i) {
                         u32::MAX
@@ -1455,18 +1645,34 @@ impl AssocSample {
                 match (a_num, b_num) {
                     (true, true) => {
                         if let Some(v) = pearson(&self.numeric[a], &self.numeric[b]) {
-                            out.push(Association { a: an.clone(), b: bn.clone(), method: "pearson".into(), value: v });
+                            out.push(Association {
+                                a: an.clone(),
+                                b: bn.clone(),
+                                method: "pearson".into(),
+                                value: v,
+                            });
                         }
                         if let Some(v) = spearman(&self.numeric[a], &self.numeric[b]) {
-                            out.push(Association { a: an.clone(), b: bn.clone(), method: "spearman".into(), value: v });
+                            out.push(Association {
+                                a: an.clone(),
+                                b: bn.clone(),
+                                method: "spearman".into(),
+                                value: v,
+                            });
                         }
                     }
                     (false, false) => {
                         let (ka, kb) = (self.dicts[a].len(), self.dicts[b].len());
-                        if (2..=MAX_CATEGORIES).contains(&ka) && (2..=MAX_CATEGORIES).contains(&kb)
+                        if (2..=MAX_CATEGORIES).contains(&ka)
+                            && (2..=MAX_CATEGORIES).contains(&kb)
                             && let Some(v) = cramers_v(&self.codes[a], &self.codes[b], ka, kb)
                         {
-                            out.push(Association { a: an.clone(), b: bn.clone(), method: "cramers_v".into(), value: v });
+                            out.push(Association {
+                                a: an.clone(),
+                                b: bn.clone(),
+                                method: "cramers_v".into(),
+                                value: v,
+                            });
                         }
                     }
                     _ => {}
@@ -1478,7 +1684,12 @@ impl AssocSample {
 }
 
 fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
-    let pairs: Vec<(f64, f64)> = x.iter().zip(y).filter(|(a, b)| a.is_finite() && b.is_finite()).map(|(a, b)| (*a, *b)).collect();
+    let pairs: Vec<(f64, f64)> = x
+        .iter()
+        .zip(y)
+        .filter(|(a, b)| a.is_finite() && b.is_finite())
+        .map(|(a, b)| (*a, *b))
+        .collect();
     if pairs.len() < 3 {
         return None;
     }
@@ -1515,8 +1726,12 @@ fn ranks(v: &[f64]) -> Vec<f64> {
 }
 
 fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
-    let (fx, fy): (Vec<f64>, Vec<f64>) =
-        x.iter().zip(y).filter(|(a, b)| a.is_finite() && b.is_finite()).map(|(a, b)| (*a, *b)).unzip();
+    let (fx, fy): (Vec<f64>, Vec<f64>) = x
+        .iter()
+        .zip(y)
+        .filter(|(a, b)| a.is_finite() && b.is_finite())
+        .map(|(a, b)| (*a, *b))
+        .unzip();
     pearson(&ranks(&fx), &ranks(&fy))
 }
 
@@ -1533,8 +1748,12 @@ fn cramers_v(a: &[u32], b: &[u32], ka: usize, kb: usize) -> Option<f64> {
     if n < 2.0 {
         return None;
     }
-    let rows: Vec<f64> = (0..ka).map(|i| table[i * kb..(i + 1) * kb].iter().sum()).collect();
-    let cols: Vec<f64> = (0..kb).map(|j| (0..ka).map(|i| table[i * kb + j]).sum()).collect();
+    let rows: Vec<f64> = (0..ka)
+        .map(|i| table[i * kb..(i + 1) * kb].iter().sum())
+        .collect();
+    let cols: Vec<f64> = (0..kb)
+        .map(|j| (0..ka).map(|i| table[i * kb + j]).sum())
+        .collect();
     let mut chi2 = 0.0;
     for i in 0..ka {
         for j in 0..kb {
@@ -1571,21 +1790,37 @@ mod tests {
         let x: Vec<f64> = (0..100).map(f64::from).collect();
         let y: Vec<f64> = x.iter().map(|v| v * v).collect();
         assert!((pearson(&x, &x).unwrap() - 1.0).abs() < 1e-12);
-        assert!((spearman(&x, &y).unwrap() - 1.0).abs() < 1e-12, "monotone → spearman 1");
-        assert!(pearson(&x, &y).unwrap() < 0.99, "not linear → pearson below 1");
+        assert!(
+            (spearman(&x, &y).unwrap() - 1.0).abs() < 1e-12,
+            "monotone → spearman 1"
+        );
+        assert!(
+            pearson(&x, &y).unwrap() < 0.99,
+            "not linear → pearson below 1"
+        );
         let a: Vec<u32> = (0..100).map(|i| i % 2).collect();
         let b = a.clone();
         assert!((cramers_v(&a, &b, 2, 2).unwrap() - 1.0).abs() < 1e-12);
         let c: Vec<u32> = (0..100).map(|i| (i / 2) % 2).collect();
-        assert!(cramers_v(&a, &c, 2, 2).unwrap() < 0.05, "independent → near 0");
+        assert!(
+            cramers_v(&a, &c, 2, 2).unwrap() < 0.05,
+            "independent → near 0"
+        );
     }
 
     #[test]
     fn years_and_sentinel_days() {
         for d in [-62_091, -25_567, -1, 0, 365, 10_957, 20_000, 2_932_896] {
-            assert_eq!(year_of_days(d).to_string(), days_to_iso(d)[..days_to_iso(d).len() - 6], "{d}");
+            assert_eq!(
+                year_of_days(d).to_string(),
+                days_to_iso(d)[..days_to_iso(d).len() - 6],
+                "{d}"
+            );
         }
-        assert_eq!(DATE_SENTINEL_DAYS.map(days_to_iso), ["1900-01-01", "1800-01-01", "9999-12-31"]);
+        assert_eq!(
+            DATE_SENTINEL_DAYS.map(days_to_iso),
+            ["1900-01-01", "1800-01-01", "9999-12-31"]
+        );
     }
 
     #[test]

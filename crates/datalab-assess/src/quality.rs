@@ -75,7 +75,12 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-pub fn score(profile: &TableProfile, extra: &[Finding], manifest: Option<&Manifest>, today_days: i32) -> QualityReport {
+pub fn score(
+    profile: &TableProfile,
+    extra: &[Finding],
+    manifest: Option<&Manifest>,
+    today_days: i32,
+) -> QualityReport {
     let rows = profile.rows;
     let findings: Vec<&Finding> = profile.findings.iter().chain(extra).collect();
     let mut dims = Vec::new();
@@ -94,20 +99,37 @@ pub fn score(profile: &TableProfile, extra: &[Finding], manifest: Option<&Manife
             failing: c.nulls,
             checked: rows,
             example_rows: c.null_example_rows.clone(),
-            detail: format!("{} of {} values missing ({:.1}%)", c.nulls, rows, 100.0 * c.null_share),
+            detail: format!(
+                "{} of {} values missing ({:.1}%)",
+                c.nulls,
+                rows,
+                100.0 * c.null_share
+            ),
         })
         .collect();
     dims.push(Dimension {
         name: "completeness".into(),
-        score: Some(if cells == 0 { 100.0 } else { 100.0 * (1.0 - nulls as f64 / cells as f64) }),
+        score: Some(if cells == 0 {
+            100.0
+        } else {
+            100.0 * (1.0 - nulls as f64 / cells as f64)
+        }),
         method: "100 × (1 − missing cells / all cells)".into(),
         checks: completeness_checks,
     });
 
     // Validity and consistency: rows failing inferred checks.
     for (name, kinds, method) in [
-        ("validity", &VALIDITY_CHECKS[..], "100 × (1 − rows failing a validity check / rows); a row failing two checks counts twice"),
-        ("consistency", &CONSISTENCY_CHECKS[..], "100 × (1 − rows failing a consistency check / rows); a row failing two checks counts twice"),
+        (
+            "validity",
+            &VALIDITY_CHECKS[..],
+            "100 × (1 − rows failing a validity check / rows); a row failing two checks counts twice",
+        ),
+        (
+            "consistency",
+            &CONSISTENCY_CHECKS[..],
+            "100 × (1 − rows failing a consistency check / rows); a row failing two checks counts twice",
+        ),
     ] {
         let checks: Vec<QualityCheck> = findings
             .iter()
@@ -128,7 +150,12 @@ pub fn score(profile: &TableProfile, extra: &[Finding], manifest: Option<&Manife
         uniqueness.push(from_finding(f, rows));
     }
     for c in &profile.columns {
-        let is_id = c.pii.as_ref().and_then(|p| p.entity).is_some_and(|e| e.is_direct_identifier()) || c.semantic_type == "identifier";
+        let is_id = c
+            .pii
+            .as_ref()
+            .and_then(|p| p.entity)
+            .is_some_and(|e| e.is_direct_identifier())
+            || c.semantic_type == "identifier";
         let non_null = c.count - c.nulls;
         // Only columns meant to be (nearly) unique: names and the like repeat by nature.
         if is_id && c.distinct_exact && c.distinct < non_null && c.distinct * 2 >= non_null {
@@ -139,13 +166,20 @@ pub fn score(profile: &TableProfile, extra: &[Finding], manifest: Option<&Manife
                 failing: non_null - c.distinct,
                 checked: non_null,
                 example_rows: Vec::new(),
-                detail: format!("{} values repeat in an identifier column", non_null - c.distinct),
+                detail: format!(
+                    "{} values repeat in an identifier column",
+                    non_null - c.distinct
+                ),
             });
         }
     }
     dims.push(Dimension {
         name: "uniqueness".into(),
-        score: Some(if rows == 0 { 100.0 } else { 100.0 * (1.0 - profile.duplicates.rows as f64 / rows as f64) }),
+        score: Some(if rows == 0 {
+            100.0
+        } else {
+            100.0 * (1.0 - profile.duplicates.rows as f64 / rows as f64)
+        }),
         method: "100 × (1 − duplicate rows / rows)".into(),
         checks: uniqueness,
     });
@@ -155,8 +189,12 @@ pub fn score(profile: &TableProfile, extra: &[Finding], manifest: Option<&Manife
         .columns
         .iter()
         .filter_map(|c| c.temporal.as_ref())
-        .filter_map(|t| chrono::NaiveDate::parse_from_str(&t.max[..10.min(t.max.len())], "%Y-%m-%d").ok())
-        .map(|d| (d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32)
+        .filter_map(|t| {
+            chrono::NaiveDate::parse_from_str(&t.max[..10.min(t.max.len())], "%Y-%m-%d").ok()
+        })
+        .map(|d| {
+            (d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32
+        })
         .filter(|&d| d <= today_days)
         .max();
     let (timeliness, t_checks) = match newest {
@@ -177,7 +215,12 @@ pub fn score(profile: &TableProfile, extra: &[Finding], manifest: Option<&Manife
                     failing: u64::from(age > FRESH_DAYS),
                     checked: 1,
                     example_rows: Vec::new(),
-                    detail: format!("the newest date is {} ({} days before {})", days_to_iso(d), age as i64, days_to_iso(today_days)),
+                    detail: format!(
+                        "the newest date is {} ({} days before {})",
+                        days_to_iso(d),
+                        age as i64,
+                        days_to_iso(today_days)
+                    ),
                 }],
             )
         }
@@ -204,15 +247,43 @@ pub fn score(profile: &TableProfile, extra: &[Finding], manifest: Option<&Manife
     };
     match manifest {
         Some(m) => {
-            check("source_hash", !m.source.sha256.is_empty(), "SHA-256 of the source file recorded");
-            check("source_name", !m.source.file_name.is_empty(), "source file name recorded");
-            check("import_time", !m.imported_at.is_empty(), "import time recorded");
-            check("publisher", m.metadata.publisher.is_some(), "publisher named (import --publisher)");
-            check("license", m.metadata.license.is_some(), "licence named (import --license)");
-            check("description", m.metadata.description.is_some(), "dataset description (import --description)");
+            check(
+                "source_hash",
+                !m.source.sha256.is_empty(),
+                "SHA-256 of the source file recorded",
+            );
+            check(
+                "source_name",
+                !m.source.file_name.is_empty(),
+                "source file name recorded",
+            );
+            check(
+                "import_time",
+                !m.imported_at.is_empty(),
+                "import time recorded",
+            );
+            check(
+                "publisher",
+                m.metadata.publisher.is_some(),
+                "publisher named (import --publisher)",
+            );
+            check(
+                "license",
+                m.metadata.license.is_some(),
+                "licence named (import --license)",
+            );
+            check(
+                "description",
+                m.metadata.description.is_some(),
+                "dataset description (import --description)",
+            );
         }
         None => {
-            check("container", false, "not imported as a container: no recorded hash, time, publisher, licence or description (datalab import)");
+            check(
+                "container",
+                false,
+                "not imported as a container: no recorded hash, time, publisher, licence or description (datalab import)",
+            );
         }
     }
     let passed = prov.iter().filter(|c| c.passed).count() as f64;
@@ -231,11 +302,14 @@ pub fn score(profile: &TableProfile, extra: &[Finding], manifest: Option<&Manife
     for c in &profile.columns {
         let info = manifest.and_then(|m| m.schema.iter().find(|s| s.name == c.name));
         let described = info.is_some_and(|i| i.description.is_some());
-        let needs_unit = c.numeric.is_some() && !matches!(c.semantic_type.as_str(), "identifier" | "categorical");
+        let needs_unit = c.numeric.is_some()
+            && !matches!(c.semantic_type.as_str(), "identifier" | "categorical");
         let has_unit = info.is_some_and(|i| i.unit.is_some());
         let generic = c.name.starts_with("column_") || c.name.chars().count() < 2;
         possible += 2.0 + f64::from(u8::from(needs_unit));
-        points += f64::from(u8::from(described)) + f64::from(u8::from(!generic)) + f64::from(u8::from(needs_unit && has_unit));
+        points += f64::from(u8::from(described))
+            + f64::from(u8::from(!generic))
+            + f64::from(u8::from(needs_unit && has_unit));
         let mut missing = Vec::new();
         if !described {
             missing.push("description");
@@ -270,5 +344,8 @@ pub fn score(profile: &TableProfile, extra: &[Finding], manifest: Option<&Manife
     }
     let applicable: Vec<f64> = dims.iter().filter_map(|d| d.score).collect();
     let overall = round2(applicable.iter().sum::<f64>() / applicable.len().max(1) as f64);
-    QualityReport { overall, dimensions: dims }
+    QualityReport {
+        overall,
+        dimensions: dims,
+    }
 }

@@ -26,12 +26,14 @@ fn resolve(home: &LabHome, arg: &str) -> Result<Data> {
     if path.is_file() {
         return Ok(Data::File(path.to_path_buf()));
     }
-    let r: ContainerRef = arg.parse().map_err(|_| {
-        DataError::usage(format!("'{arg}' is neither a file nor a container name"))
-    })?;
+    let r: ContainerRef = arg
+        .parse()
+        .map_err(|_| DataError::usage(format!("'{arg}' is neither a file nor a container name")))?;
     match Container::open(home, &r) {
         Ok(c) => Ok(Data::Container(Box::new(c))),
-        Err(DataError::NotFound(m)) => Err(DataError::usage(format!("'{arg}' is not a file, and {m}"))),
+        Err(DataError::NotFound(m)) => {
+            Err(DataError::usage(format!("'{arg}' is not a file, and {m}")))
+        }
         Err(e) => Err(e),
     }
 }
@@ -39,7 +41,10 @@ fn resolve(home: &LabHome, arg: &str) -> Result<Data> {
 impl Data {
     fn label(&self) -> String {
         match self {
-            Data::File(p) => p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            Data::File(p) => p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             Data::Container(c) => format!("{}@{}", c.record.name, c.record.version),
         }
     }
@@ -65,7 +70,9 @@ impl Data {
                 name: p.display().to_string(),
                 version: None,
                 container_id: None,
-                sha256: datalab_data::read::source::hash_file(p).ok().map(|d| d.sha256),
+                sha256: datalab_data::read::source::hash_file(p)
+                    .ok()
+                    .map(|d| d.sha256),
             },
             Data::Container(c) => SourceInfo {
                 kind: "container".into(),
@@ -88,14 +95,22 @@ impl Data {
                 Ok((
                     schema,
                     Box::new(reader.map(move |b| {
-                        let b = b.map_err(|e| DataError::Integrity(format!("reading {}: {e}", path.display())))?;
+                        let b = b.map_err(|e| {
+                            DataError::Integrity(format!("reading {}: {e}", path.display()))
+                        })?;
                         bar.inc(b.num_rows() as u64);
                         Ok(b)
                     })),
                 ))
             }
             Data::File(p) => {
-                let mut reader = open_table(p, &ReadOptions { hash_source: false, ..ReadOptions::default() })?;
+                let mut reader = open_table(
+                    p,
+                    &ReadOptions {
+                        hash_source: false,
+                        ..ReadOptions::default()
+                    },
+                )?;
                 for w in &reader.report.warnings {
                     bar.suspend(|| eprintln!("warning: {w}"));
                 }
@@ -130,19 +145,32 @@ fn run_assessment(data: &Data, today: Option<&str>, quiet: bool) -> Result<Asses
 }
 
 fn role_name(r: ColumnRole) -> String {
-    serde_json::to_value(r).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    serde_json::to_value(r)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 pub fn assess_cmd(home: &LabHome, a: &AssessArgs, json_out: bool) -> Result<ExitCode> {
     let data = resolve(home, &a.data)?;
-    let out_dir = a.output.clone().unwrap_or_else(|| PathBuf::from(format!("assessment-{}", data.short_name())));
-    std::fs::create_dir_all(&out_dir).map_err(|e| DataError::Io { context: format!("creating {}", out_dir.display()), source: e })?;
+    let out_dir = a
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("assessment-{}", data.short_name())));
+    std::fs::create_dir_all(&out_dir).map_err(|e| DataError::Io {
+        context: format!("creating {}", out_dir.display()),
+        source: e,
+    })?;
     let assessment = run_assessment(&data, a.today.as_deref(), json_out)?;
     let json_path = out_dir.join("assessment.json");
     let html_path = out_dir.join("assessment.html");
-    let text = serde_json::to_string_pretty(&assessment).map_err(|e| DataError::Integrity(format!("serialising the assessment: {e}")))?;
+    let text = serde_json::to_string_pretty(&assessment)
+        .map_err(|e| DataError::Integrity(format!("serialising the assessment: {e}")))?;
     write_atomic(&json_path, text.as_bytes())?;
-    write_atomic(&html_path, datalab_assess::html::render(&assessment).as_bytes())?;
+    write_atomic(
+        &html_path,
+        datalab_assess::html::render(&assessment).as_bytes(),
+    )?;
 
     let q = &assessment.quality;
     if json_out {
@@ -158,7 +186,12 @@ pub fn assess_cmd(home: &LabHome, a: &AssessArgs, json_out: bool) -> Result<Exit
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{}: {} rows × {} columns", data.label(), assessment.rows, assessment.columns);
+    println!(
+        "{}: {} rows × {} columns",
+        data.label(),
+        assessment.rows,
+        assessment.columns
+    );
     println!();
     println!("quality {:.1}/100", q.overall);
     for d in &q.dimensions {
@@ -173,23 +206,54 @@ pub fn assess_cmd(home: &LabHome, a: &AssessArgs, json_out: bool) -> Result<Exit
         println!("personal data:");
         for p in &assessment.pii {
             let where_ = if p.in_text { " (inside free text)" } else { "" };
-            println!("  {:<20} {}{} — {:.0}% of values", p.column, p.label, where_, 100.0 * p.share);
+            println!(
+                "  {:<20} {}{} — {:.0}% of values",
+                p.column,
+                p.label,
+                where_,
+                100.0 * p.share
+            );
         }
     }
     println!();
     let rows: Vec<Vec<String>> = assessment
         .roles
         .iter()
-        .map(|r| vec![r.column.clone(), role_name(r.suggestion.role), format!("{:.2}", r.suggestion.confidence), r.suggestion.reason.clone()])
+        .map(|r| {
+            vec![
+                r.column.clone(),
+                role_name(r.suggestion.role),
+                format!("{:.2}", r.suggestion.confidence),
+                r.suggestion.reason.clone(),
+            ]
+        })
         .collect();
     print_table(&["column", "suggested role", "confidence", "reason"], &rows);
-    let problems: Vec<_> = q.dimensions.iter().flat_map(|d| d.checks.iter().filter(|c| !c.passed && c.example_rows.len() > 0).map(move |c| (d.name.as_str(), c))).collect();
+    let problems: Vec<_> = q
+        .dimensions
+        .iter()
+        .flat_map(|d| {
+            d.checks
+                .iter()
+                .filter(|c| !c.passed && !c.example_rows.is_empty())
+                .map(move |c| (d.name.as_str(), c))
+        })
+        .collect();
     if !problems.is_empty() {
         println!();
         println!("problems found (with example rows):");
         for (dim, c) in problems.iter().take(15) {
             let rows: Vec<String> = c.example_rows.iter().take(5).map(u64::to_string).collect();
-            println!("  [{dim}] {}{}: {} (rows {})", c.check, c.column.as_ref().map(|c| format!(" in '{c}'")).unwrap_or_default(), c.detail, rows.join(", "));
+            println!(
+                "  [{dim}] {}{}: {} (rows {})",
+                c.check,
+                c.column
+                    .as_ref()
+                    .map(|c| format!(" in '{c}'"))
+                    .unwrap_or_default(),
+                c.detail,
+                rows.join(", ")
+            );
         }
     }
     println!();
@@ -198,7 +262,13 @@ pub fn assess_cmd(home: &LabHome, a: &AssessArgs, json_out: bool) -> Result<Exit
 }
 
 pub fn check_cmd(home: &LabHome, a: &CheckArgs, json_out: bool) -> Result<ExitCode> {
-    let suite = Suite::from_file(&a.suite).map_err(|e| if e.is_usage() { DataError::usage(e.to_string()) } else { DataError::Integrity(e.to_string()) })?;
+    let suite = Suite::from_file(&a.suite).map_err(|e| {
+        if e.is_usage() {
+            DataError::usage(e.to_string())
+        } else {
+            DataError::Integrity(e.to_string())
+        }
+    })?;
     let data = resolve(home, &a.data)?;
     let bar = progress::rows(&format!("checking {}", data.label()), json_out);
     let (schema, mut batches) = data.open(&bar)?;
@@ -217,7 +287,15 @@ pub fn check_cmd(home: &LabHome, a: &CheckArgs, json_out: bool) -> Result<ExitCo
             let rows = if c.example_rows.is_empty() {
                 String::new()
             } else {
-                format!(" (rows {})", c.example_rows.iter().take(5).map(u64::to_string).collect::<Vec<_>>().join(", "))
+                format!(
+                    " (rows {})",
+                    c.example_rows
+                        .iter()
+                        .take(5)
+                        .map(u64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             };
             println!("{mark} {}: {}{rows}", c.name, c.message);
         }
@@ -232,21 +310,32 @@ pub fn check_cmd(home: &LabHome, a: &CheckArgs, json_out: bool) -> Result<ExitCo
             if report.passed { "PASSED" } else { "FAILED" }
         );
     }
-    Ok(if report.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn parse_role(s: &str) -> Option<ColumnRole> {
-    serde_json::from_value(serde_json::Value::String(s.trim().to_lowercase().replace(['-', ' '], "_"))).ok()
+    serde_json::from_value(serde_json::Value::String(
+        s.trim().to_lowercase().replace(['-', ' '], "_"),
+    ))
+    .ok()
 }
 
 /// Reads `[roles]` column = "role" from a TOML file.
 fn read_roles_file(path: &Path) -> Result<Vec<(String, ColumnRole)>> {
-    let text = std::fs::read_to_string(path).map_err(|e| DataError::usage(format!("roles file {}: {e}", path.display())))?;
-    let doc: toml::Table = toml::from_str(&text).map_err(|e| DataError::usage(format!("roles file {}: {e}", path.display())))?;
-    let table = doc
-        .get("roles")
-        .and_then(|v| v.as_table())
-        .ok_or_else(|| DataError::usage(format!("roles file {}: expected a [roles] table of column = \"role\"", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| DataError::usage(format!("roles file {}: {e}", path.display())))?;
+    let doc: toml::Table = toml::from_str(&text)
+        .map_err(|e| DataError::usage(format!("roles file {}: {e}", path.display())))?;
+    let table = doc.get("roles").and_then(|v| v.as_table()).ok_or_else(|| {
+        DataError::usage(format!(
+            "roles file {}: expected a [roles] table of column = \"role\"",
+            path.display()
+        ))
+    })?;
     let mut out = Vec::new();
     for (col, v) in table {
         let role = v.as_str().and_then(parse_role).ok_or_else(|| {
@@ -271,20 +360,53 @@ pub fn roles_cmd(home: &LabHome, a: &RolesArgs, json_out: bool) -> Result<ExitCo
         Some(f) => Some(read_roles_file(f)?),
         None => None,
     };
-    let assessment = if to_record.is_none() { Some(run_assessment(&data, None, json_out)?) } else { None };
+    let assessment = if to_record.is_none() {
+        Some(run_assessment(&data, None, json_out)?)
+    } else {
+        None
+    };
     if let (Some(path), Some(asm)) = (&a.write, &assessment) {
-        let mut text = String::from("# Column roles: identifier, quasi_identifier, sensitive, insensitive or subject.\n# Review, edit, then: datalab roles NAME --apply THIS_FILE\n[roles]\n");
+        let mut text = String::from(
+            "# Column roles: identifier, quasi_identifier, sensitive, insensitive or subject.\n# Review, edit, then: datalab roles NAME --apply THIS_FILE\n[roles]\n",
+        );
         for r in &asm.roles {
-            text.push_str(&format!("# {} (confidence {:.2})\n{} = \"{}\"\n", r.suggestion.reason.replace('\n', " "), r.suggestion.confidence, toml_key(&r.column), role_name(r.suggestion.role)));
+            text.push_str(&format!(
+                "# {} (confidence {:.2})\n{} = \"{}\"\n",
+                r.suggestion.reason.replace('\n', " "),
+                r.suggestion.confidence,
+                toml_key(&r.column),
+                role_name(r.suggestion.role)
+            ));
         }
         write_atomic(path, text.as_bytes())?;
     }
     let recorded = match (&data, a.accept, to_record) {
         (Data::Container(c), true, _) => {
-            let roles: Vec<(String, ColumnRole)> = assessment.iter().flat_map(|asm| asm.roles.iter().map(|r| (r.column.clone(), r.suggestion.role))).collect();
-            Some(container::set_roles(home, &ContainerRef { name: c.record.name.clone(), version: Some(c.record.version) }, &roles)?)
+            let roles: Vec<(String, ColumnRole)> = assessment
+                .iter()
+                .flat_map(|asm| {
+                    asm.roles
+                        .iter()
+                        .map(|r| (r.column.clone(), r.suggestion.role))
+                })
+                .collect();
+            Some(container::set_roles(
+                home,
+                &ContainerRef {
+                    name: c.record.name.clone(),
+                    version: Some(c.record.version),
+                },
+                &roles,
+            )?)
         }
-        (Data::Container(c), false, Some(roles)) => Some(container::set_roles(home, &ContainerRef { name: c.record.name.clone(), version: Some(c.record.version) }, &roles)?),
+        (Data::Container(c), false, Some(roles)) => Some(container::set_roles(
+            home,
+            &ContainerRef {
+                name: c.record.name.clone(),
+                version: Some(c.record.version),
+            },
+            &roles,
+        )?),
         _ => None,
     };
     if json_out {
@@ -302,23 +424,40 @@ pub fn roles_cmd(home: &LabHome, a: &RolesArgs, json_out: bool) -> Result<ExitCo
         let rows: Vec<Vec<String>> = asm
             .roles
             .iter()
-            .map(|r| vec![r.column.clone(), role_name(r.suggestion.role), format!("{:.2}", r.suggestion.confidence), r.suggestion.reason.clone()])
+            .map(|r| {
+                vec![
+                    r.column.clone(),
+                    role_name(r.suggestion.role),
+                    format!("{:.2}", r.suggestion.confidence),
+                    r.suggestion.reason.clone(),
+                ]
+            })
             .collect();
         print_table(&["column", "suggested role", "confidence", "reason"], &rows);
     }
     if let Some(path) = &a.write {
-        println!("wrote the suggestions to {} — edit, then `datalab roles {} --apply {}`", path.display(), data.short_name(), path.display());
+        println!(
+            "wrote the suggestions to {} — edit, then `datalab roles {} --apply {}`",
+            path.display(),
+            data.short_name(),
+            path.display()
+        );
     }
     match &recorded {
         Some(m) => println!("recorded the roles as {}@{}", m.name, m.version),
-        None if matches!(data, Data::Container(_)) => println!("(suggestions only: --accept records them, or --write FILE then --apply FILE)"),
+        None if matches!(data, Data::Container(_)) => {
+            println!("(suggestions only: --accept records them, or --write FILE then --apply FILE)")
+        }
         None => {}
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn toml_key(k: &str) -> String {
-    if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') && !k.is_empty() {
+    if k.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && !k.is_empty()
+    {
         k.to_string()
     } else {
         format!("\"{}\"", k.replace('\\', "\\\\").replace('"', "\\\""))

@@ -529,6 +529,10 @@ fn demo_cmd(home: &LabHome, a: &DemoArgs, json_out: bool) -> Result<ExitCode> {
     println!("  datalab{home_arg} list");
     println!("  datalab{home_arg} inspect patients --rows 5");
     println!("  datalab{home_arg} verify-container patients");
+    println!(
+        "  datalab{home_arg} assess patients          # quality, personal data, roles → HTML report"
+    );
+    println!("  datalab{home_arg} roles patients --accept  # record the suggested column roles");
     println!("  datalab{home_arg} export patients --format jsonl -o patients.jsonl");
     Ok(ExitCode::SUCCESS)
 }

@@ -13,7 +13,9 @@ struct Lab {
 
 impl Lab {
     fn new() -> Lab {
-        Lab { dir: tempfile::tempdir().unwrap() }
+        Lab {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn run(&self, args: &[&str]) -> (i32, String, String) {
@@ -81,7 +83,8 @@ fn the_demo_assessment_finds_every_planted_defect_and_identifier() {
     let out = lab.path("assessment");
     let summary = lab.json(&["assess", "patients", "-o", s(&out), "--today", "2026-11-29"]);
     assert!(out.join("assessment.html").exists());
-    let a: Value = serde_json::from_slice(&std::fs::read(out.join("assessment.json")).unwrap()).unwrap();
+    let a: Value =
+        serde_json::from_slice(&std::fs::read(out.join("assessment.json")).unwrap()).unwrap();
     assert_eq!(a["rows"], 20000);
     assert_eq!(summary["quality"]["overall"], a["quality"]["overall"]);
 
@@ -89,21 +92,45 @@ fn the_demo_assessment_finds_every_planted_defect_and_identifier() {
     for col in ["email", "phone", "medication", "postcode"] {
         let c = check(&a, "completeness", "missing_values", Some(col));
         assert_eq!(c.len(), 1, "no missing-values check for {col}");
-        assert_eq!(c[0]["failing"].as_u64(), Some(planted(&demo, "missing_values", Some(col))), "{col}");
+        assert_eq!(
+            c[0]["failing"].as_u64(),
+            Some(planted(&demo, "missing_values", Some(col))),
+            "{col}"
+        );
     }
     let dup = check(&a, "uniqueness", "duplicate_rows", None);
-    assert_eq!(dup[0]["failing"].as_u64(), Some(planted(&demo, "duplicate_rows", None)));
+    assert_eq!(
+        dup[0]["failing"].as_u64(),
+        Some(planted(&demo, "duplicate_rows", None))
+    );
     let future = check(&a, "validity", "future_date", Some("birth_date"));
-    assert_eq!(future[0]["failing"].as_u64(), Some(planted(&demo, "future_dates", Some("birth_date"))));
+    assert_eq!(
+        future[0]["failing"].as_u64(),
+        Some(planted(&demo, "future_dates", Some("birth_date")))
+    );
     let sentinel = check(&a, "validity", "sentinel_value", Some("birth_date"));
-    assert_eq!(sentinel[0]["failing"].as_u64(), Some(planted(&demo, "sentinel_values", Some("birth_date"))));
+    assert_eq!(
+        sentinel[0]["failing"].as_u64(),
+        Some(planted(&demo, "sentinel_values", Some("birth_date")))
+    );
     let order: Vec<&Value> = check(&a, "consistency", "date_order", None)
         .into_iter()
-        .filter(|c| c["detail"].as_str().unwrap().starts_with("'admission_date' is after 'discharge_date'"))
+        .filter(|c| {
+            c["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("'admission_date' is after 'discharge_date'")
+        })
         .collect();
-    assert_eq!(order[0]["failing"].as_u64(), Some(planted(&demo, "date_order", None)));
+    assert_eq!(
+        order[0]["failing"].as_u64(),
+        Some(planted(&demo, "date_order", None))
+    );
     let units = check(&a, "consistency", "mixed_units", Some("weight"));
-    assert_eq!(units[0]["failing"].as_u64(), Some(planted(&demo, "mixed_units", Some("weight"))));
+    assert_eq!(
+        units[0]["failing"].as_u64(),
+        Some(planted(&demo, "mixed_units", Some("weight")))
+    );
     // Example rows point at real defects: the first duplicate row repeats an earlier one.
     assert!(!dup[0]["example_rows"].as_array().unwrap().is_empty());
 
@@ -113,16 +140,47 @@ fn the_demo_assessment_finds_every_planted_defect_and_identifier() {
         .unwrap()
         .iter()
         .filter(|p| p["in_text"] == false)
-        .map(|p| (p["column"].as_str().unwrap().to_string(), p["entity"].as_str().unwrap().to_string()))
+        .map(|p| {
+            (
+                p["column"].as_str().unwrap().to_string(),
+                p["entity"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
-    for (col, entity) in [("email", "email"), ("phone", "phone"), ("iban", "iban"), ("full_name", "person_name")] {
-        assert!(pii.contains(&(col.to_string(), entity.to_string())), "{col} not detected as {entity}: {pii:?}");
+    for (col, entity) in [
+        ("email", "email"),
+        ("phone", "phone"),
+        ("iban", "iban"),
+        ("full_name", "person_name"),
+    ] {
+        assert!(
+            pii.contains(&(col.to_string(), entity.to_string())),
+            "{col} not detected as {entity}: {pii:?}"
+        );
     }
-    assert!(pii.iter().any(|(c, _)| c == "national_id"), "national_id not detected: {pii:?}");
+    assert!(
+        pii.iter().any(|(c, _)| c == "national_id"),
+        "national_id not detected: {pii:?}"
+    );
     let role = |col: &str| {
-        a["roles"].as_array().unwrap().iter().find(|r| r["column"] == col).unwrap()["role"].as_str().unwrap().to_string()
+        a["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["column"] == col)
+            .unwrap()["role"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
-    for col in ["patient_id", "full_name", "national_id", "email", "phone", "iban"] {
+    for col in [
+        "patient_id",
+        "full_name",
+        "national_id",
+        "email",
+        "phone",
+        "iban",
+    ] {
         assert_eq!(role(col), "identifier", "{col}");
     }
     for col in ["birth_date", "sex", "postcode", "municipality"] {
@@ -154,9 +212,16 @@ fn check_suites_gate_with_exit_codes() {
     assert_eq!(code, 1);
     let report: Value = serde_json::from_str(&out).unwrap();
     let expr = &report["checks"][0];
-    assert_eq!((expr["failing"].as_u64(), expr["example_rows"][0].as_u64()), (Some(1), Some(2)));
+    assert_eq!(
+        (expr["failing"].as_u64(), expr["example_rows"][0].as_u64()),
+        (Some(1), Some(2))
+    );
     let broken = lab.path("broken.toml");
-    std::fs::write(&broken, "[[check]]\nkind = \"not_null\"\ncolumn = \"nope\"\n").unwrap();
+    std::fs::write(
+        &broken,
+        "[[check]]\nkind = \"not_null\"\ncolumn = \"nope\"\n",
+    )
+    .unwrap();
     let (code, _, err) = lab.run(&["check", s(&broken), s(&data)]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("nope"), "{err}");
@@ -170,24 +235,45 @@ fn roles_are_suggested_and_recorded_in_a_new_version() {
     lab.json(&["import", s(&data)]);
     let r = lab.json(&["roles", "people"]);
     let cols = r["columns"].as_array().unwrap();
-    let role = |c: &str| cols.iter().find(|x| x["name"] == c).unwrap()["role"].as_str().unwrap().to_string();
+    let role = |c: &str| {
+        cols.iter().find(|x| x["name"] == c).unwrap()["role"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
     assert_eq!(role("email"), "identifier");
     assert_eq!(role("diagnosis"), "sensitive");
-    assert!(cols.iter().all(|c| c["reason"].as_str().is_some_and(|s| !s.is_empty())));
+    assert!(
+        cols.iter()
+            .all(|c| c["reason"].as_str().is_some_and(|s| !s.is_empty()))
+    );
     let r = lab.json(&["roles", "people", "--accept"]);
     assert_eq!(r["recorded"]["version"], 2);
     let m = lab.json(&["inspect", "people"]);
     let schema = m["manifest"]["schema"].as_array().unwrap();
-    assert_eq!(schema.iter().find(|c| c["name"] == "email").unwrap()["role"], "identifier");
+    assert_eq!(
+        schema.iter().find(|c| c["name"] == "email").unwrap()["role"],
+        "identifier"
+    );
     // Edit a roles file and apply it.
     let file = lab.path("roles.toml");
     lab.json(&["roles", "people", "--write", s(&file)]);
-    let text = std::fs::read_to_string(&file).unwrap().replace("score = \"insensitive\"", "score = \"sensitive\"");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("score = \"insensitive\"", "score = \"sensitive\"");
     std::fs::write(&file, text).unwrap();
     let r = lab.json(&["roles", "people", "--apply", s(&file)]);
     assert_eq!(r["recorded"]["version"], 3);
     let m = lab.json(&["inspect", "people@3"]);
-    assert_eq!(m["manifest"]["schema"].as_array().unwrap().iter().find(|c| c["name"] == "score").unwrap()["role"], "sensitive");
+    assert_eq!(
+        m["manifest"]["schema"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "score")
+            .unwrap()["role"],
+        "sensitive"
+    );
     let (code, _, err) = lab.run(&["roles", s(&data), "--accept"]);
     assert_eq!(code, 2, "{err}");
 }
