@@ -144,10 +144,22 @@ fn pii_columns(profile: &TableProfile) -> Vec<PiiColumn> {
     for c in &profile.columns {
         let Some(p) = &c.pii else { continue };
         if let Some(e) = p.entity {
+            // A column mixing several countries' ID schemes is named as such, not by its majority.
+            let schemes: Vec<&str> = p
+                .entities
+                .iter()
+                .filter(|x| x.entity.is_national_id() && x.values > 0)
+                .map(|x| x.entity.label())
+                .collect();
+            let label = if e.is_national_id() && schemes.len() > 1 {
+                format!("national identity numbers of {} schemes ({})", schemes.len(), schemes.join(", "))
+            } else {
+                e.label().to_string()
+            };
             out.push(PiiColumn {
                 column: c.name.clone(),
                 entity: e,
-                label: e.label().to_string(),
+                label,
                 share: p.share,
                 confidence: p.confidence,
                 in_text: false,

@@ -80,7 +80,11 @@ mod tests {
         let mut scanner = ColumnScanner::new("notes");
         let mut non_blank = 0;
         for row in 1..=20_000u64 {
-            let len = if row % 1000 == 0 { 100_000 } else { rng.random_range(0..40) };
+            let len = if row % 1000 == 0 {
+                100_000
+            } else {
+                rng.random_range(0..40)
+            };
             let s: String = (0..len)
                 .map(|_| alphabet[rng.random_range(0..alphabet.len())])
                 .collect();

@@ -417,7 +417,8 @@ pub fn find_spans(text: &str) -> Vec<Span> {
                 i = next;
                 continue;
             }
-        } else if word.chars().next().is_some_and(char::is_alphabetic) {
+        } else if word.chars().next().is_some_and(char::is_uppercase) {
+            // Names and English month-first dates start with a capital; most words do not.
             let cues = cues_before(text, &tokens, i);
             if cues.birth
                 && let Some((span, next)) = worded_birth_date(text, &tokens, i)
