@@ -406,7 +406,10 @@ fn export_cmd(home: &LabHome, a: &ExportArgs, json_out: bool) -> Result<ExitCode
 
 fn verify_cmd(home: &LabHome, a: &VerifyArgs, json_out: bool) -> Result<ExitCode> {
     let r: ContainerRef = a.container.parse()?;
-    let reports = container::verify(home, &r)?;
+    let bar = progress::spinner(&format!("verifying {r}"), json_out);
+    let reports = container::verify(home, &r);
+    bar.finish_and_clear();
+    let reports = reports?;
     let ok = reports.iter().all(|r| r.ok);
     if json_out {
         print_json(&json!({"ok": ok, "versions": reports}))?;
@@ -442,6 +445,7 @@ fn demo_cmd(home: &LabHome, a: &DemoArgs, json_out: bool) -> Result<ExitCode> {
         source: e,
     })?;
     let csv_path = demo_dir.join("patients.csv");
+    let bar = progress::spinner("generating the demo patients table", json_out);
     let mut file = AtomicFile::create(&csv_path)?;
     let report = {
         let out = std::io::BufWriter::with_capacity(1 << 20, file.file());
@@ -451,6 +455,7 @@ fn demo_cmd(home: &LabHome, a: &DemoArgs, json_out: bool) -> Result<ExitCode> {
         })?
     };
     file.commit()?;
+    bar.finish_and_clear();
 
     let import = |path: PathBuf, name: &str, description: &str, license: &str, publisher: &str| {
         run_import(
