@@ -2,3 +2,10 @@
 //! and the optimal search over the generalisation lattice.
 
 pub mod hierarchy;
+pub mod anonymize;
+mod engine;
+pub mod lattice;
+pub mod metric;
+pub mod model;
+pub mod search;
+pub mod report_html;

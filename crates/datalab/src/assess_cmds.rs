@@ -16,12 +16,12 @@ use crate::commands::{print_json, print_table};
 use crate::{AssessArgs, CheckArgs, RolesArgs, progress};
 
 /// What a NAME|FILE argument names.
-enum Data {
+pub(crate) enum Data {
     File(PathBuf),
     Container(Box<Container>),
 }
 
-fn resolve(home: &LabHome, arg: &str) -> Result<Data> {
+pub(crate) fn resolve(home: &LabHome, arg: &str) -> Result<Data> {
     let path = Path::new(arg);
     if path.is_file() {
         return Ok(Data::File(path.to_path_buf()));
@@ -39,7 +39,7 @@ fn resolve(home: &LabHome, arg: &str) -> Result<Data> {
 }
 
 impl Data {
-    fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match self {
             Data::File(p) => p
                 .file_name()
@@ -56,7 +56,7 @@ impl Data {
         }
     }
 
-    fn manifest(&self) -> Option<&Manifest> {
+    pub(crate) fn manifest(&self) -> Option<&Manifest> {
         match self {
             Data::File(_) => None,
             Data::Container(c) => Some(&c.manifest),
@@ -85,7 +85,10 @@ impl Data {
     }
 
     /// Opens a fresh stream over the data (each call starts from the first row).
-    fn open(&self, bar: &indicatif::ProgressBar) -> Result<(arrow_schema::SchemaRef, BatchStream)> {
+    pub(crate) fn open(
+        &self,
+        bar: &indicatif::ProgressBar,
+    ) -> Result<(arrow_schema::SchemaRef, BatchStream)> {
         let bar = bar.clone();
         match self {
             Data::Container(c) => {

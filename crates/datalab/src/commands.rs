@@ -35,10 +35,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Assess(a) => crate::assess_cmds::assess_cmd(&home, &a, json),
         Command::Check(a) => crate::assess_cmds::check_cmd(&home, &a, json),
         Command::Roles(a) => crate::assess_cmds::roles_cmd(&home, &a, json),
+        Command::Anonymize(a) => crate::anonymize_cmd::anonymize_cmd(&home, &a, json),
     }
 }
 
-fn format_of(f: FormatArg) -> Format {
+pub(crate) fn format_of(f: FormatArg) -> Format {
     match f {
         FormatArg::Csv => Format::Csv,
         FormatArg::Parquet => Format::Parquet,
@@ -108,7 +109,11 @@ fn read_options(a: &ImportArgs) -> Result<ReadOptions> {
     })
 }
 
-fn run_import(home: &LabHome, req: &ImportRequest, quiet: bool) -> Result<ImportOutcome> {
+pub(crate) fn run_import(
+    home: &LabHome,
+    req: &ImportRequest,
+    quiet: bool,
+) -> Result<ImportOutcome> {
     let size = std::fs::metadata(&req.path).map(|m| m.len()).unwrap_or(0);
     let label = req
         .path

@@ -1,5 +1,6 @@
 //! The `datalab` command line. Wiring only: every capability lives in a library crate.
 
+mod anonymize_cmd;
 mod assess_cmds;
 mod commands;
 mod progress;
@@ -48,6 +49,62 @@ pub enum Command {
     /// Suggest a role for every column; record them in a new container version with --accept
     /// or --apply FILE.
     Roles(RolesArgs),
+    /// Anonymise quasi-identifiers to k-anonymity (and l-diversity, t-closeness) with the least
+    /// information loss: generalisation hierarchies, suppression, optimal lattice search.
+    Anonymize(AnonymizeArgs),
+}
+
+#[derive(Args)]
+pub struct AnonymizeArgs {
+    /// A container (NAME or NAME@VERSION) or a data file.
+    pub data: String,
+    /// Quasi-identifiers, comma-separated (default: the container's quasi_identifier roles).
+    #[arg(long, value_delimiter = ',')]
+    pub qi: Vec<String>,
+    /// Sensitive attributes, comma-separated (default: the container's sensitive roles).
+    #[arg(long, value_delimiter = ',')]
+    pub sensitive: Vec<String>,
+    /// ATTR=SPEC: file:PATH (ARX CSV), interval:WIDTH,FANOUT, quantile:BINS, date, mask, tree:PATH
+    /// (see docs/hierarchies.md). Repeatable. Without one: dates by calendar, numbers by
+    /// quantiles, codes by masking, other text straight to '*'.
+    #[arg(long = "hierarchy", value_name = "ATTR=SPEC")]
+    pub hierarchies: Vec<String>,
+    /// k of k-anonymity.
+    #[arg(long)]
+    pub k: Option<u64>,
+    /// l-diversity for every sensitive attribute: distinct:L, entropy:L or recursive:C,L.
+    #[arg(long, value_name = "SPEC")]
+    pub l_diversity: Option<String>,
+    /// t-closeness for every sensitive attribute: equal:T, ordered:T or hierarchical:T.
+    #[arg(long, value_name = "SPEC")]
+    pub t_closeness: Option<String>,
+    /// Largest share of records that may be suppressed, 0–1.
+    #[arg(long)]
+    pub suppression: Option<f64>,
+    /// Metric to minimise: loss (default), loss:GS, entropy, discernibility, precision, height, aecs.
+    #[arg(long)]
+    pub metric: Option<String>,
+    /// Leave suppressed records out instead of releasing them with '*'.
+    #[arg(long)]
+    pub drop_suppressed: bool,
+    /// Best-effort search: stop after this many evaluated transformations.
+    #[arg(long)]
+    pub max_nodes: Option<u64>,
+    /// Best-effort search: stop after this many seconds.
+    #[arg(long)]
+    pub max_seconds: Option<f64>,
+    /// The whole setup from a TOML file (command-line options override it).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output folder: anonymized.csv (or .parquet), report.json, report.html.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Data format of the output.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: FormatArg,
+    /// Also store the anonymised data as a container with this name.
+    #[arg(long, value_name = "NAME")]
+    pub store: Option<String>,
 }
 
 #[derive(Args)]
