@@ -21,7 +21,10 @@ pub const ASSESSMENT_SCHEMA_VERSION: u32 = 1;
 
 /// A way to read the data from the start, as often as needed.
 pub type BatchStream = Box<dyn Iterator<Item = Result<RecordBatch, DataError>> + Send>;
-pub type OpenData<'a> = &'a dyn Fn() -> Result<(SchemaRef, BatchStream), DataError>;
+/// Opens the data from the first row; `Some(columns)` asks for just those columns (a source
+/// may return more: columns are looked up by name).
+pub type OpenData<'a> =
+    &'a dyn Fn(Option<&[String]>) -> Result<(SchemaRef, BatchStream), DataError>;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SourceInfo {
@@ -76,7 +79,7 @@ pub fn assess(
     opts: ProfileOptions,
 ) -> Result<Assessment, DataError> {
     let today = opts.today_days;
-    let (schema, batches) = open()?;
+    let (schema, batches) = open(None)?;
     let mut profiler = Profiler::new(schema.clone(), opts);
     // Reading (parsing, decompressing) runs on its own thread, profiling on this one.
     std::thread::scope(|scope| -> Result<(), DataError> {
@@ -152,7 +155,11 @@ fn pii_columns(profile: &TableProfile) -> Vec<PiiColumn> {
                 .map(|x| x.entity.label())
                 .collect();
             let label = if e.is_national_id() && schemes.len() > 1 {
-                format!("national identity numbers of {} schemes ({})", schemes.len(), schemes.join(", "))
+                format!(
+                    "national identity numbers of {} schemes ({})",
+                    schemes.len(),
+                    schemes.join(", ")
+                )
             } else {
                 e.label().to_string()
             };
@@ -212,13 +219,20 @@ fn count_outliers(
     if targets.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
-    let (_, batches) = open()?;
+    let names: Vec<String> = targets
+        .iter()
+        .map(|t| profile.columns[t.0].name.clone())
+        .collect();
+    let (_, batches) = open(Some(&names))?;
     let mut counts = vec![(0u64, Vec::new()); targets.len()];
     let mut row0 = 1u64;
     for b in batches {
         let b = b?;
-        for (k, &(idx, median, mad)) in targets.iter().enumerate() {
-            let Ok(col) = arrow_cast::cast(b.column(idx), &DataType::Float64) else {
+        for (k, &(_, median, mad)) in targets.iter().enumerate() {
+            let Some(col) = b.column_by_name(&names[k]) else {
+                continue;
+            };
+            let Ok(col) = arrow_cast::cast(col, &DataType::Float64) else {
                 continue;
             };
             let col = col.as_primitive::<Float64Type>();

@@ -1651,7 +1651,7 @@ mod tests {
     }
 
     fn run(schema: SchemaRef, batches: Vec<RecordBatch>) -> Assessment {
-        let open = move || -> Result<(SchemaRef, BatchStream), DataError> {
+        let open = move |_: Option<&[String]>| -> Result<(SchemaRef, BatchStream), DataError> {
             Ok((
                 schema.clone(),
                 Box::new(batches.clone().into_iter().map(Ok)),
@@ -1928,7 +1928,7 @@ mod tests {
             while reader.next_batch().expect("batch").is_some() {}
             reader.finish().expect("finish").0.sha256
         };
-        let open = move || -> Result<(SchemaRef, BatchStream), DataError> {
+        let open = move |_: Option<&[String]>| -> Result<(SchemaRef, BatchStream), DataError> {
             Ok((
                 schema.clone(),
                 Box::new(batches.clone().into_iter().map(Ok)),

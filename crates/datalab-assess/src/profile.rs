@@ -249,6 +249,10 @@ struct TopCounter<K> {
     map: FxHashMap<K, u64>,
     cap: usize,
     exact: bool,
+    prunes: u32,
+    /// Set when pruning keeps finding only values seen once or twice: the column is nearly
+    /// unique, its "top values" carry no information, and counting them only costs time.
+    gave_up: bool,
 }
 
 impl<K: std::hash::Hash + Eq + Clone> TopCounter<K> {
@@ -257,6 +261,8 @@ impl<K: std::hash::Hash + Eq + Clone> TopCounter<K> {
             map: FxHashMap::default(),
             cap,
             exact: true,
+            prunes: 0,
+            gave_up: false,
         }
     }
 
@@ -268,6 +274,10 @@ impl<K: std::hash::Hash + Eq + Clone> TopCounter<K> {
             let threshold = counts[keep];
             self.map.retain(|_, c| *c > threshold);
             self.exact = false;
+            self.prunes += 1;
+            if self.prunes >= 20 && self.map.values().all(|&c| c <= 2) {
+                self.gave_up = true;
+            }
         }
     }
 
@@ -287,6 +297,9 @@ impl<K: std::hash::Hash + Eq + Clone> TopCounter<K> {
 impl TopCounter<String> {
     #[inline]
     fn add_str(&mut self, s: &str) {
+        if self.gave_up {
+            return;
+        }
         if let Some(c) = self.map.get_mut(s) {
             *c += 1;
         } else {
@@ -299,6 +312,9 @@ impl TopCounter<String> {
 impl TopCounter<u64> {
     #[inline]
     fn add(&mut self, k: u64) {
+        if self.gave_up {
+            return;
+        }
         *self.map.entry(k).or_insert(0) += 1;
         if self.map.len() > 2 * self.cap {
             self.prune();
@@ -1198,6 +1214,19 @@ fn hash_column(col: &ArrayRef, hashes: &mut [u64]) {
         DataType::Utf8 => {
             for (h, v) in hashes.iter_mut().zip(col.as_string::<i32>().iter()) {
                 mix(h, v.map_or(null, |s| hash_bytes(s.as_bytes())));
+            }
+        }
+        DataType::Timestamp(arrow_schema::TimeUnit::Microsecond, _) => {
+            for (h, v) in hashes
+                .iter_mut()
+                .zip(col.as_primitive::<TimestampMicrosecondType>().iter())
+            {
+                mix(h, v.map_or(null, |x| x as u64));
+            }
+        }
+        DataType::Boolean => {
+            for (h, v) in hashes.iter_mut().zip(col.as_boolean().iter()) {
+                mix(h, v.map_or(null, |x| x as u64 + 1));
             }
         }
         DataType::Int64 => {

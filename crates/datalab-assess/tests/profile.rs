@@ -65,7 +65,7 @@ fn batches(data: &[Row]) -> Vec<RecordBatch> {
 fn profile_and_quality_match_a_recount() {
     let data = rows(3000);
     let bs = batches(&data);
-    let open = || -> Result<(SchemaRef, BatchStream), DataError> {
+    let open = |_: Option<&[String]>| -> Result<(SchemaRef, BatchStream), DataError> {
         Ok((schema(), Box::new(bs.clone().into_iter().map(Ok))))
     };
     let source = SourceInfo {
@@ -222,7 +222,7 @@ fn bad_columns_do_not_crash_and_are_described() {
         ],
     )
     .unwrap();
-    let open = || -> Result<(SchemaRef, BatchStream), DataError> {
+    let open = |_: Option<&[String]>| -> Result<(SchemaRef, BatchStream), DataError> {
         Ok((schema.clone(), Box::new(std::iter::once(Ok(b.clone())))))
     };
     let source = SourceInfo {

@@ -63,6 +63,20 @@ impl Data {
         }
     }
 
+    /// The source description without hashing a file (containers carry their hash).
+    fn source_without_hash(&self) -> SourceInfo {
+        match self {
+            Data::File(p) => SourceInfo {
+                kind: "file".into(),
+                name: p.display().to_string(),
+                version: None,
+                container_id: None,
+                sha256: None,
+            },
+            Data::Container(_) => self.source(),
+        }
+    }
+
     fn source(&self) -> SourceInfo {
         match self {
             Data::File(p) => SourceInfo {
@@ -89,10 +103,19 @@ impl Data {
         &self,
         bar: &indicatif::ProgressBar,
     ) -> Result<(arrow_schema::SchemaRef, BatchStream)> {
+        self.open_columns(bar, None)
+    }
+
+    /// [`Data::open`] for just the named columns.
+    pub(crate) fn open_columns(
+        &self,
+        bar: &indicatif::ProgressBar,
+        columns: Option<&[String]>,
+    ) -> Result<(arrow_schema::SchemaRef, BatchStream)> {
         let bar = bar.clone();
         match self {
             Data::Container(c) => {
-                let reader = c.reader(65_536, None)?;
+                let reader = c.reader(65_536, columns)?;
                 let schema = arrow_array::RecordBatchReader::schema(&reader);
                 let path = c.data_path();
                 Ok((
@@ -141,10 +164,21 @@ fn run_assessment(data: &Data, today: Option<&str>, quiet: bool) -> Result<Asses
         opts.today_days = (d - chrono::NaiveDate::default()).num_days() as i32;
     }
     let bar = progress::rows(&format!("assessing {}", data.label()), quiet);
-    let open = || data.open(&bar);
-    let a = assess(&open, data.source(), data.manifest(), opts);
+    let open = |columns: Option<&[String]>| data.open_columns(&bar, columns);
+    // Hashing a source file runs beside the profiling instead of before it.
+    let (a, source) = std::thread::scope(|scope| {
+        let source = scope.spawn(|| data.source());
+        let mut placeholder = data.source_without_hash();
+        placeholder.sha256 = None;
+        let a = assess(&open, placeholder, data.manifest(), opts);
+        (a, source.join())
+    });
     bar.finish_and_clear();
-    a
+    let mut a = a?;
+    if let Ok(src) = source {
+        a.source = src;
+    }
+    Ok(a)
 }
 
 fn role_name(r: ColumnRole) -> String {

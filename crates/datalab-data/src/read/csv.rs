@@ -334,7 +334,9 @@ pub fn open(
             format: None,
         })
         .collect();
-    let (schema, specs) = finish_schema(path, names, inferred, opts)?;
+    let all_names = names.clone();
+    let proj = finish_schema(path, names, inferred, opts)?;
+    let schema = proj.schema.clone();
 
     report.delimiter = Some(delimiter_name(delimiter));
     report.has_header = Some(has_header);
@@ -343,9 +345,9 @@ pub fn open(
     report.inferred_from_rows = sampled as u64;
     report.high_cardinality_columns = guesses
         .iter()
-        .zip(schema.fields())
+        .zip(&all_names)
         .filter(|(g, _)| g.mostly_distinct())
-        .map(|(_, f)| f.name().clone())
+        .map(|(_, n)| n.clone())
         .collect();
 
     let source = open_text(path, compression, encoding, opts.hash_source)?;
@@ -360,7 +362,8 @@ pub fn open(
         tok: Some(tok),
         tap: source.tap,
         schema: schema.clone(),
-        specs,
+        specs: proj.specs,
+        source_cols: proj.source_cols,
         nulls,
         batch: TextBatch {
             ncols,
@@ -404,6 +407,7 @@ struct CsvBatches {
     tap: super::source::SourceTap,
     schema: SchemaRef,
     specs: Vec<ColumnSpec>,
+    source_cols: Vec<usize>,
     nulls: NullTokens,
     batch: TextBatch,
     used: usize,
@@ -461,8 +465,8 @@ impl BatchSource for CsvBatches {
         }
         let mut columns = Vec::with_capacity(ncols);
         for (c, spec) in self.specs.iter().enumerate() {
-            let col = build_column(&self.batch, c, spec, &self.nulls).map_err(|e| {
-                DataError::BadCell {
+            let col = build_column(&self.batch, self.source_cols[c], spec, &self.nulls).map_err(
+                |e| DataError::BadCell {
                     path: self.path.clone(),
                     line: self.batch.lines[e.row],
                     column: self.schema.field(c).name().clone(),
@@ -472,8 +476,8 @@ impl BatchSource for CsvBatches {
                         e.message,
                         spec.ty.name()
                     ),
-                }
-            })?;
+                },
+            )?;
             columns.push(col);
         }
         RecordBatch::try_new(self.schema.clone(), columns)

@@ -128,12 +128,14 @@ pub fn open(
             format: None,
         })
         .collect();
-    let (schema, specs) = finish_schema(path, names, specs, opts)?;
+    let proj = finish_schema(path, names, specs, opts)?;
+    let schema = proj.schema.clone();
     report.encoding = Some(encoding);
     report.inferred_from_rows = sampled as u64;
 
     let source = open_text(path, compression, encoding, opts.hash_source)?;
-    let ncols = schema.fields().len();
+    // Every key is tokenised (the row is one JSON object); only projected columns are built.
+    let ncols = index.len();
     Ok((
         schema.clone(),
         Box::new(JsonlBatches {
@@ -145,7 +147,8 @@ pub fn open(
                 buf: Vec::new(),
             }),
             schema,
-            specs,
+            specs: proj.specs,
+            source_cols: proj.source_cols,
             index,
             batch: TextBatch {
                 ncols,
@@ -167,6 +170,7 @@ struct JsonlBatches {
     lines: Option<Lines>,
     schema: SchemaRef,
     specs: Vec<ColumnSpec>,
+    source_cols: Vec<usize>,
     index: FxHashMap<String, usize>,
     batch: TextBatch,
     batch_rows: usize,
@@ -241,8 +245,8 @@ impl BatchSource for JsonlBatches {
         self.lines = Some(lines);
         let mut columns = Vec::with_capacity(self.specs.len());
         for (c, spec) in self.specs.iter().enumerate() {
-            let col = build_column(&self.batch, c, spec, &self.nulls).map_err(|e| {
-                DataError::BadCell {
+            let col = build_column(&self.batch, self.source_cols[c], spec, &self.nulls).map_err(
+                |e| DataError::BadCell {
                     path: self.path.clone(),
                     line: self.batch.lines[e.row],
                     column: self.schema.field(c).name().clone(),
@@ -252,8 +256,8 @@ impl BatchSource for JsonlBatches {
                         e.message,
                         spec.ty.name()
                     ),
-                }
-            })?;
+                },
+            )?;
             columns.push(col);
         }
         RecordBatch::try_new(self.schema.clone(), columns)

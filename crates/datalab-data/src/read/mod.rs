@@ -48,6 +48,8 @@ pub struct ReadOptions {
     pub batch_rows: usize,
     /// Hash the raw file bytes while reading (needed by `finish`); off for repeated scans.
     pub hash_source: bool,
+    /// Build only these columns (in this order); the file is still read whole.
+    pub columns: Option<Vec<String>>,
 }
 
 impl Default for ReadOptions {
@@ -63,6 +65,7 @@ impl Default for ReadOptions {
             skip_bad_rows: false,
             batch_rows: DEFAULT_BATCH_ROWS,
             hash_source: true,
+            columns: None,
         }
     }
 }
@@ -267,7 +270,7 @@ pub fn open_table(path: &Path, opts: &ReadOptions) -> Result<TableReader> {
                     "a --schema file applies to text formats only; Parquet files carry their own types",
                 ));
             }
-            open_parquet(path, opts.batch_rows)?
+            open_parquet(path, opts.batch_rows, opts.columns.as_deref())?
         }
     };
     Ok(TableReader {
@@ -301,13 +304,22 @@ pub(crate) fn unique_names(raw: Vec<String>) -> Vec<String> {
         .collect()
 }
 
-/// Applies the schema override to inferred specs and builds the Arrow schema.
+/// The columns a text reader builds: their schema, how to parse each, and where each is in
+/// the file.
+pub(crate) struct Projection {
+    pub schema: SchemaRef,
+    pub specs: Vec<ColumnSpec>,
+    pub source_cols: Vec<usize>,
+}
+
+/// Applies the schema override to inferred specs, then the column selection, and builds the
+/// Arrow schema.
 pub(crate) fn finish_schema(
     path: &Path,
     names: Vec<String>,
     mut specs: Vec<ColumnSpec>,
     opts: &ReadOptions,
-) -> Result<(SchemaRef, Vec<ColumnSpec>)> {
+) -> Result<Projection> {
     if let Some(over) = &opts.schema_override {
         for (col, o) in &over.columns {
             let Some(i) = names.iter().position(|n| n == col) else {
@@ -329,12 +341,34 @@ pub(crate) fn finish_schema(
             specs[i] = ColumnSpec { ty, format };
         }
     }
-    let fields: Vec<Field> = names
+    let source_cols = column_indexes(path, &names, opts.columns.as_deref())?;
+    let fields: Vec<Field> = source_cols
         .iter()
-        .zip(&specs)
-        .map(|(n, s)| Field::new(n, s.ty.arrow_type(), true))
+        .map(|&i| Field::new(&names[i], specs[i].ty.arrow_type(), true))
         .collect();
-    Ok((Arc::new(Schema::new(fields)), specs))
+    Ok(Projection {
+        schema: Arc::new(Schema::new(fields)),
+        specs: source_cols.iter().map(|&i| specs[i].clone()).collect(),
+        source_cols,
+    })
+}
+
+fn column_indexes(path: &Path, names: &[String], wanted: Option<&[String]>) -> Result<Vec<usize>> {
+    match wanted {
+        None => Ok((0..names.len()).collect()),
+        Some(cols) => cols
+            .iter()
+            .map(|c| {
+                names.iter().position(|n| n == c).ok_or_else(|| {
+                    DataError::usage(format!(
+                        "{} has no column '{c}'; its columns are: {}",
+                        path.display(),
+                        names.join(", ")
+                    ))
+                })
+            })
+            .collect(),
+    }
 }
 
 struct ParquetSource {
@@ -346,12 +380,28 @@ struct ParquetSource {
     skipped: SkippedRows,
 }
 
-fn open_parquet(path: &Path, batch_rows: usize) -> Result<(SchemaRef, Box<dyn BatchSource>)> {
+fn open_parquet(
+    path: &Path,
+    batch_rows: usize,
+    columns: Option<&[String]>,
+) -> Result<(SchemaRef, Box<dyn BatchSource>)> {
     let file = File::open(path).ctx(|| format!("opening {}", path.display()))?;
     let file_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| DataError::bad_input(path, format!("not a readable Parquet file: {e}")))?;
     let total_rows = builder.metadata().file_metadata().num_rows().max(0) as u64;
+    let mut builder = builder;
+    if columns.is_some() {
+        let names: Vec<String> = builder
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        let idx = column_indexes(path, &names, columns)?;
+        let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), idx);
+        builder = builder.with_projection(mask);
+    }
     let schema = builder.schema().clone();
     let reader = builder
         .with_batch_size(batch_rows)
