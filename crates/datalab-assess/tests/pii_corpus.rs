@@ -1407,3 +1407,168 @@ fn new_validators_follow_their_rules() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Regressions found by the benchmark (bench/pii)
+// ---------------------------------------------------------------------------------------------
+
+fn phone_of(value: &str) -> Option<f64> {
+    detect_value(value)
+        .filter(|&(e, _)| e == Entity::Phone)
+        .map(|(_, c)| c)
+}
+
+#[test]
+fn near_misses_of_identifiers_are_not_phone_numbers() {
+    for value in [
+        // Bare digits with a leading zero: near-miss fødselsnummer, PESEL, CPR, personnummer.
+        "03072633391",
+        "08004303791",
+        "04082326098",
+        "0510532021",
+        "0806025196",
+        // `00` and digits of a country outside the eleven plans: leading zeros.
+        "00232899194",
+        "00116442903",
+        // Dotted: IPv4 fragments, dotted BSN and Belgian national numbers.
+        "228.18.204",
+        "230.243.98",
+        "1620.49.646",
+        "6063.01.650",
+        "02.12.05-760.31",
+        "00.17.19-266.46",
+        // Spaced like a German tax ID; `DDMMYY-NNNN` after `00`.
+        "07 993 260 516",
+        "007787-6139",
+        // Too short for Finland, Germany's and Italy's mobile ranges.
+        "+35846320",
+        "+358 46095",
+        "+49 151 1234",
+        "+39 333 1234",
+        // North America has ten national digits.
+        "+1 415 555 010",
+    ] {
+        assert_eq!(phone_of(value), None, "{value}");
+    }
+}
+
+#[test]
+fn bare_national_phone_digits_need_context() {
+    // A plausible national number without separators: context only (below the threshold).
+    assert_eq!(phone_of("0701234567"), None);
+    assert_eq!(phone_of("0612345678"), None);
+    // Too long for any national plan.
+    assert_eq!(phone_of("0701234567890"), None);
+    // A 12-digit German mobile number is a form no identifier has.
+    assert!(phone_of("015112345678").is_some());
+    // Written forms are still phone numbers.
+    for value in [
+        "070-123 45 67",
+        "06.12.34.56.78",
+        "0470 12 34 56",
+        "+358 40 1234567",
+        "+49 170 1234567",
+        "+39 333 123 4567",
+        "0046701234567",
+        "+1 415 555 0100",
+    ] {
+        assert!(phone_of(value).is_some(), "{value}");
+    }
+    // In a phone column, bare national digits are phone numbers.
+    let mut rng = R::seed_from_u64(SEED ^ 7);
+    let mut s = ColumnScanner::new("mobile_phone");
+    for row in 1..=200 {
+        s.observe(
+            row,
+            &format!("07{}", rng.random_range(10_000_000..99_999_999u32)),
+        );
+    }
+    let p = s.finish();
+    assert_eq!(p.entity, Some(Entity::Phone), "{p:?}");
+}
+
+#[test]
+fn network_addresses_starting_with_a_letter_are_found_in_text() {
+    let found = |text: &str| -> Vec<(Entity, String)> {
+        find_spans(text)
+            .into_iter()
+            .map(|s| (s.entity, text[s.start..s.end].to_string()))
+            .collect()
+    };
+    for (text, entity, value) in [
+        (
+            "Patientens MAC cb:56:18:f4:ec:0f, kontakta avdelningen.",
+            Entity::MacAddress,
+            "cb:56:18:f4:ec:0f",
+        ),
+        (
+            "Het nummer MAC FB:BD:CF:44:A2:DD staat in het dossier.",
+            Entity::MacAddress,
+            "FB:BD:CF:44:A2:DD",
+        ),
+        (
+            "Registered: CDAD:B8EB:8DEB:35A7:4A19:7FA4:8A0B:A5F5; verified.",
+            Entity::Ipv6,
+            "CDAD:B8EB:8DEB:35A7:4A19:7FA4:8A0B:A5F5",
+        ),
+        (
+            "Please update IP cc1d:4574:797f:6b0e:f322:: in the record.",
+            Entity::Ipv6,
+            "cc1d:4574:797f:6b0e:f322::",
+        ),
+        (
+            "The number (F21D:CC58:FA0D:6E30:F809::) was checked.",
+            Entity::Ipv6,
+            "F21D:CC58:FA0D:6E30:F809::",
+        ),
+        (
+            "host dead:beef::cafe is up",
+            Entity::Ipv6,
+            "dead:beef::cafe",
+        ),
+    ] {
+        assert_eq!(found(text), vec![(entity, value.to_string())], "{text}");
+    }
+    // `key:value` still splits.
+    assert_eq!(
+        found("DOB:1985-03-12"),
+        vec![(Entity::DateOfBirth, "1985-03-12".to_string())]
+    );
+}
+
+#[test]
+fn no_phone_numbers_inside_broken_ibans_and_cards() {
+    for text in [
+        "Le numéro IBAN DK34 3747 6790 2102 34 a été vérifié.",
+        "Patientens IBAN PL79 0179 0508 8537 9150 1980 2210, kontakta avdelningen.",
+        "Registered: 2307 6138 2185 9836; verified by the front desk.",
+        "Le numéro card 2581 2362 2225 4034 a été vérifié.",
+        "Patientens NIR 1 07 02 36 960 085 32, kontakta avdelningen.",
+        "Die Nummer 26 319 350 587 wurde geprüft.",
+        "The number (21 430 885 694) was checked.",
+        "Patientens BSN 3219.31.735, kontakta avdelningen.",
+    ] {
+        let spans = find_spans(text);
+        assert!(
+            spans.iter().all(|s| s.confidence < 0.5),
+            "{text}: {:?}",
+            spans
+                .iter()
+                .map(|s| (s.entity, &text[s.start..s.end]))
+                .collect::<Vec<_>>()
+        );
+    }
+    // Phone numbers next to other numbers are still found.
+    let text = "Registered: 590407168 tel. +31 64 140 0124; verified by the front desk.";
+    assert!(
+        find_spans(text)
+            .iter()
+            .any(|s| s.entity == Entity::Phone && &text[s.start..s.end] == "+31 64 140 0124")
+    );
+    let text = "Ring 0047 46975773 i går.";
+    assert!(
+        find_spans(text)
+            .iter()
+            .any(|s| s.entity == Entity::Phone && &text[s.start..s.end] == "0047 46975773")
+    );
+}

@@ -12,8 +12,12 @@ pub(crate) enum PhoneForm {
     /// National form with separators: `070-123 45 67`, `06 12 34 56 78`, `(030) 1234567`,
     /// `12 34 56 78` (DK/NO), `612 345 678` (ES/PL).
     NationalFormatted,
-    /// Bare digits with a trunk `0` and a national length (`0701234567`).
+    /// Bare digits with a trunk `0` and a national length (`0701234567`): as often an
+    /// identifier with a leading zero, so phone-like only where the column says so.
     NationalBare,
+    /// Bare digits with a trunk `0` in a form no identifier shares: a 12-digit German mobile
+    /// number (`015…`, `016…`, `017…`).
+    NationalBareMobile,
     /// Bare digits without trunk prefix of DK/NO (8) or ES/PL (9) length: phone-like only when
     /// the column says so.
     BareDigits,
@@ -28,22 +32,34 @@ pub(crate) enum PhoneMatch {
     Invalid,
 }
 
-/// National significant number lengths for the countries the issue names.
-fn plan(cc: &[u8]) -> Option<(usize, usize)> {
+/// National significant number lengths (minimum, maximum) for the eleven countries, given
+/// the number after the country code (mobile ranges have tighter lengths than landlines).
+fn plan(cc: &[u8], nsn: &[u8]) -> Option<(usize, usize)> {
     Some(match cc {
-        b"46" => (7, 9),   // SE
-        b"45" => (8, 8),   // DK
-        b"31" => (9, 9),   // NL
-        b"49" => (6, 11),  // DE
-        b"33" => (9, 9),   // FR
-        b"32" => (8, 9),   // BE
-        b"358" => (5, 11), // FI
-        b"47" => (8, 8),   // NO
-        b"48" => (9, 9),   // PL
-        b"34" => (9, 9),   // ES
-        b"39" => (6, 11),  // IT
+        b"46" => (7, 9), // SE
+        b"45" => (8, 8), // DK
+        b"31" => (9, 9), // NL
+        // DE: mobile 15x, 16x, 17x (10–11 digits); landlines from 6.
+        b"49" if nsn.first() == Some(&b'1') && matches!(nsn.get(1), Some(b'5'..=b'7')) => (10, 11),
+        b"49" => (6, 11),
+        b"33" => (9, 9), // FR
+        b"32" => (8, 9), // BE
+        // FI: the shortest geographic and mobile numbers have six digits.
+        b"358" => (6, 11),
+        b"47" => (8, 8), // NO
+        b"48" => (9, 9), // PL
+        b"34" => (9, 9), // ES
+        // IT: mobile 3xx (9–10 digits), landlines with their 0 (6–11).
+        b"39" if nsn.first() == Some(&b'3') => (9, 10),
+        b"39" => (6, 11),
         _ => return None,
     })
+}
+
+/// Bare national digits whose form no identifier shares: a 12-digit German mobile number
+/// (`015`, `016` or `017` and nine digits; the national person numbers have 10 or 11).
+fn distinctive_mobile(d: &[u8]) -> bool {
+    d.len() == 12 && matches!(&d[..3], b"015" | b"016" | b"017")
 }
 
 /// Length of the ITU-T E.164 country code that starts `d`, if any is assigned.
@@ -155,6 +171,14 @@ pub(crate) fn phone(s: &str) -> Option<PhoneMatch> {
         None
     };
     if let Some(e164) = intl {
+        // `00` then `DDMMYY-NNNN`: a person number from the first days of a month.
+        if !plus && separators == 1 && groups[..2] == [6, 4] && b.contains(&b'-') {
+            return None;
+        }
+        // `00.17.19-266.46`: dots mixed with other separators, a Belgian national number.
+        if !plus && b.contains(&b'.') && b.iter().any(|c| matches!(c, b' ' | b'-' | b'/')) {
+            return None;
+        }
         let Some(cc) = country_code_len(e164) else {
             return Some(PhoneMatch::Invalid);
         };
@@ -162,11 +186,13 @@ pub(crate) fn phone(s: &str) -> Option<PhoneMatch> {
         if nsn.first() == Some(&b'0') && e164[..cc] != *b"39" {
             return Some(PhoneMatch::Invalid);
         }
-        return Some(match plan(&e164[..cc]) {
+        return Some(match plan(&e164[..cc], nsn) {
             Some((lo, hi)) if (lo..=hi).contains(&nsn.len()) => {
                 PhoneMatch::Valid(PhoneForm::InternationalKnown)
             }
             Some(_) => PhoneMatch::Invalid,
+            // North America (+1) and Russia/Kazakhstan (+7): ten national digits.
+            None if matches!(e164[0], b'1' | b'7') && nsn.len() != 10 => PhoneMatch::Invalid,
             None if (8..=15).contains(&e164.len()) => PhoneMatch::Valid(PhoneForm::International),
             None => PhoneMatch::Invalid,
         });
@@ -179,6 +205,9 @@ pub(crate) fn phone(s: &str) -> Option<PhoneMatch> {
         && group_sizes.len() >= 2
         && group_sizes[1..].iter().all(|&x| x == 3)
     {
+        return None;
+    }
+    if formatted && !phone_grouping(b, d, &group_sizes) {
         return None;
     }
     if d[0] == b'0' {
@@ -195,6 +224,8 @@ pub(crate) fn phone(s: &str) -> Option<PhoneMatch> {
         }
         return Some(PhoneMatch::Valid(if formatted {
             PhoneForm::NationalFormatted
+        } else if distinctive_mobile(d) {
+            PhoneForm::NationalBareMobile
         } else {
             PhoneForm::NationalBare
         }));
@@ -214,6 +245,32 @@ pub(crate) fn phone(s: &str) -> Option<PhoneMatch> {
         (true, false) => Some(PhoneMatch::Valid(PhoneForm::BareDigits)),
         _ => None,
     }
+}
+
+/// Whether a national number written with separators is grouped as phone numbers are, and
+/// not as the identifiers and addresses that share its digits. `false` for:
+/// - dots mixed with other separators (`02.12.05-760.31`, a Belgian national number);
+/// - dotted numbers without a trunk `0`, or with a group of three digits after the first
+///   (`228.18.204`, an IPv4 fragment; `1620.49.646`, a Dutch BSN);
+/// - three or more groups of exactly three digits after the first (`07 993 260 516`, a
+///   German tax ID);
+/// - `DDMMYY-NNNN` (a Nordic person number).
+fn phone_grouping(b: &[u8], d: &[u8], groups: &[usize]) -> bool {
+    let dots = b.contains(&b'.');
+    let others = b
+        .iter()
+        .any(|c| matches!(c, b' ' | b'-' | b'/' | b'(' | b')'));
+    if dots && others {
+        return false;
+    }
+    let rest = groups.get(1..).unwrap_or(&[]);
+    if dots && (d[0] != b'0' || rest.contains(&3)) {
+        return false;
+    }
+    if rest.len() >= 3 && rest.iter().all(|&x| x == 3) {
+        return false;
+    }
+    !(groups == [6, 4] && b.contains(&b'-'))
 }
 
 #[cfg(test)]
@@ -255,6 +312,11 @@ mod tests {
             "+46 070 123 45 67",
             "+31 6 1234",
             "+0 123 456 789",
+            "+35846320",
+            "+358 46095",
+            "+49 151 1234",
+            "+39 333 1234",
+            "+1 415 555 010",
         ] {
             assert_eq!(phone(bad), Some(PhoneMatch::Invalid), "{bad}");
         }
@@ -277,6 +339,9 @@ mod tests {
             assert_eq!(form(ok), Some(PhoneForm::NationalFormatted), "{ok}");
         }
         assert_eq!(form("0701234567"), Some(PhoneForm::NationalBare));
+        assert_eq!(form("03072633391"), Some(PhoneForm::NationalBare));
+        assert_eq!(form("015112345678"), Some(PhoneForm::NationalBareMobile));
+        assert_eq!(form("06.12.34.56.78"), Some(PhoneForm::NationalFormatted));
         assert_eq!(form("41234567"), Some(PhoneForm::BareDigits));
         for not_phone in [
             "12.345.678",
@@ -286,6 +351,12 @@ mod tests {
             "abc 123 456",
             "12--34 56 78",
             "1234567",
+            "228.18.204",
+            "1620.49.646",
+            "02.12.05-760.31",
+            "00.17.19-266.46",
+            "07 993 260 516",
+            "007787-6139",
         ] {
             assert_eq!(form(not_phone), None, "{not_phone}");
         }

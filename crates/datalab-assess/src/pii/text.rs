@@ -12,7 +12,7 @@
 use super::dates::worded_date;
 use super::entity::Entity;
 use super::names::{is_given_name, name_shape};
-use super::net::{is_domain_char, is_email, is_url, is_url_char, url_prefix_len};
+use super::net::{is_domain_char, is_email, is_ipv6, is_url, is_url_char, url_prefix_len};
 use super::value::{Candidate, analyze};
 use super::{MIN_CONFIDENCE, Span};
 
@@ -170,8 +170,15 @@ fn tokenize(text: &str) -> Vec<Token> {
             return;
         }
         let start_at = if keep_paren { start } else { start + lead };
+        // Keep the `::` that ends a compressed IPv6 address (`fe80:1::`).
+        let after = &s[lead + core.len()..];
+        let keep_colons = after.starts_with("::")
+            && core.contains(':')
+            && is_ipv6(&s[lead..lead + core.len() + 2]);
         let end_at = if keep_paren && s.ends_with(')') {
             end
+        } else if keep_colons {
+            start + lead + core.len() + 2
         } else {
             start + lead + core.len()
         };
@@ -205,6 +212,7 @@ fn split_key_value(
 ) {
     let s = &text[start..end];
     if url_prefix_len(s.as_bytes()) == 0
+        && !net_like(s.trim_matches(|c: char| is_open_punct(c) || is_close_punct(c)))
         && let Some(p) = s.find([':', '='])
     {
         let key = &s[..p];
@@ -220,6 +228,15 @@ fn split_key_value(
         }
     }
     push(start, end, out);
+}
+
+/// Hex groups joined by two or more colons (`cb:56:18:f4:ec:0f`, `dead:beef::1`): a MAC or
+/// IPv6 address, whatever its first character, and never `key:value`.
+fn net_like(word: &str) -> bool {
+    word.bytes().filter(|&b| b == b':').count() >= 2
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.' | b'%'))
 }
 
 /// Emails inside one token (from its `@`) and URLs (from their prefix).
@@ -341,7 +358,10 @@ fn bare_number(entity: Entity, window: &str) -> bool {
 }
 
 /// Picks the reading of a window, given the cue words before it.
-fn judge(window: &str, cues: &Cues) -> Option<(Entity, f64)> {
+/// `carved` is `true` for a window carved out of a longer run of digit groups (a broken card
+/// number, IBAN or NIR in groups): no phone number is found inside one, nor any other entity
+/// written in groups (`319 350 587` inside `26 319 350 587`).
+fn judge(window: &str, cues: &Cues, carved: bool) -> Option<(Entity, f64)> {
     let a = analyze(window);
     let cued = |e: Entity| {
         cues.entities.contains(&e)
@@ -357,6 +377,8 @@ fn judge(window: &str, cues: &Cues) -> Option<(Entity, f64)> {
             Entity::DateOfBirth if cues.birth => 0.85,
             Entity::DateOfBirth => return,
             Entity::PersonName => return,
+            Entity::Phone if carved => return,
+            _ if carved && window.contains(' ') => return,
             _ if !c.strong && with_cue && c.confidence >= 0.2 => (c.confidence + 0.4).min(0.7),
             _ if !c.strong => return,
             _ if with_cue => (c.confidence + CUE_BOOST).min(0.99),
@@ -403,7 +425,7 @@ pub fn find_spans(text: &str) -> Vec<Span> {
         let starts_plus = word.starts_with('+');
         // A country prefix written apart: `DE 136695976`, `ES B41730680`.
         let prefix = word.len() == 2 && word.bytes().all(|b| b.is_ascii_uppercase());
-        if has_digit || starts_plus || word.starts_with('(') || prefix {
+        if has_digit || starts_plus || word.starts_with('(') || prefix || net_like(word) {
             let cues = cues_before(text, &tokens, i);
             if cues.birth
                 && let Some((span, next)) = worded_birth_date(text, &tokens, i)
@@ -452,10 +474,21 @@ fn window_at(text: &str, tokens: &[Token], i: usize, cues: &Cues) -> Option<(Spa
         }
         last += 1;
     }
+    // A digit group joined by one space right before or after the window: the window would
+    // be carved out of a longer run (`DK34 3747 6790 2102 34`, `1 07 02 36 960 085 32`).
+    let group_joined = |k: usize, other: usize| {
+        let (a, b) = (k.min(other), k.max(other));
+        let w = &text[tokens[k].start..tokens[k].end];
+        &text[tokens[a].end..tokens[b].start] == " "
+            && continues(w)
+            && w.bytes().any(|c| c.is_ascii_digit())
+    };
+    let after_group = i > 0 && group_joined(i - 1, i);
     for j in (i..=last).rev() {
         let end = tokens[j].end;
         let window = &text[start..end];
-        if let Some((entity, confidence)) = judge(window, cues) {
+        let before_group = j + 1 < tokens.len() && group_joined(j + 1, j);
+        if let Some((entity, confidence)) = judge(window, cues, after_group || before_group) {
             let span = Span {
                 entity,
                 start,

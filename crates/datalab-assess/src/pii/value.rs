@@ -155,8 +155,15 @@ const C_PHONE_KNOWN: f64 = 0.9;
 const C_PHONE_INTL: f64 = 0.75;
 /// `00` and digits, no spaces: as often an ID with leading zeros as a dialled number.
 const C_PHONE_00_BARE: f64 = 0.55;
+/// `00`, a country code outside the eleven plans we know, no spaces.
+const C_PHONE_00_OTHER: f64 = 0.25;
 const C_PHONE_NATIONAL: f64 = 0.6;
-const C_PHONE_BARE_TRUNK: f64 = 0.45;
+/// Bare digits with a trunk `0`: as often an identifier with a leading zero (a near-miss
+/// fødselsnummer, PESEL or CPR number), so below [`super::MIN_CONFIDENCE`]: a phone number
+/// only where the column or a cue word says so.
+const C_PHONE_BARE_TRUNK: f64 = 0.25;
+/// Bare digits with a trunk `0` in a German or Belgian mobile range and length.
+const C_PHONE_BARE_MOBILE: f64 = 0.45;
 const C_PHONE_BARE: f64 = 0.2;
 /// A number that is valid once its lost leading zero is put back (integer columns).
 const C_PADDED: f64 = 0.2;
@@ -388,15 +395,19 @@ fn phones(a: &mut Analysis, s: &str) {
     match phone(s) {
         Some(PhoneMatch::Valid(form)) => {
             let (c, strong) = match form {
-                PhoneForm::InternationalKnown | PhoneForm::International
-                    if s.starts_with("00") && !s.contains(' ') =>
-                {
+                PhoneForm::InternationalKnown if s.starts_with("00") && !s.contains(' ') => {
                     (C_PHONE_00_BARE, true)
+                }
+                // `00`, a country outside the eleven and no spaces: more often a number with
+                // leading zeros (`00232899194`) than a dialled one.
+                PhoneForm::International if s.starts_with("00") && !s.contains(' ') => {
+                    (C_PHONE_00_OTHER, false)
                 }
                 PhoneForm::InternationalKnown => (C_PHONE_KNOWN, true),
                 PhoneForm::International => (C_PHONE_INTL, true),
                 PhoneForm::NationalFormatted => (C_PHONE_NATIONAL, true),
                 PhoneForm::NationalBare => (C_PHONE_BARE_TRUNK, false),
+                PhoneForm::NationalBareMobile => (C_PHONE_BARE_MOBILE, false),
                 PhoneForm::BareDigits => (C_PHONE_BARE, false),
             };
             a.push(Entity::Phone, c, strong);
