@@ -191,6 +191,8 @@ struct Prepared {
     /// Per QI: records per hierarchy value index.
     freq: Vec<Vec<u64>>,
     sens_values: Vec<Vec<String>>,
+    /// The sensitive attributes the models look at, in the order of the class distributions.
+    sensitive_used: Vec<String>,
     model_names: Vec<String>,
 }
 
@@ -232,23 +234,23 @@ pub fn anonymize(
         search::search(ctx, config.budget.as_ref(), threads).map_err(ProtectError::Usage)?;
     let search_time = search_started.elapsed();
     let Some(best) = outcome.best.as_ref() else {
-        return Err(no_solution(ctx, config, &prepared, outcome.stopped_by_budget));
+        return Err(no_solution(
+            ctx,
+            config,
+            &prepared,
+            outcome.stopped_by_budget,
+        ));
     };
 
     // Which classes of the chosen node are suppressed.
     let mut scratch = Scratch::default();
-    let detailed = crate::engine::evaluate::evaluate(
-        ctx,
-        &ctx.base,
-        &best.levels,
-        &mut scratch,
-        true,
-        true,
-    );
+    let detailed =
+        crate::engine::evaluate::evaluate(ctx, &ctx.base, &best.levels, &mut scratch, true, true);
     let flags = detailed.flags.clone().unwrap_or_default();
 
-    let (output, output_records) =
-        build_output(&schema, &batches, &table, config, &prepared, &detailed, &flags)?;
+    let (output, output_records) = build_output(
+        &schema, &batches, &table, config, &prepared, &detailed, &flags,
+    )?;
     let model_reports = verify_output(&output, config, &prepared)?;
 
     let report = build_report(
@@ -326,8 +328,7 @@ fn validate(schema: &SchemaRef, config: &AnonymizeConfig) -> Result<(), ProtectE
         }
         seen.push(name);
     }
-    if !(config.suppression_limit.is_finite() && (0.0..=1.0).contains(&config.suppression_limit))
-    {
+    if !(config.suppression_limit.is_finite() && (0.0..=1.0).contains(&config.suppression_limit)) {
         return Err(ProtectError::Usage(format!(
             "the suppression limit must be a fraction between 0 and 1 (got {}); 0.04 allows 4% of \
              the records to be suppressed",
@@ -364,11 +365,17 @@ fn prepare(
     records: u64,
 ) -> Result<Prepared, ProtectError> {
     let q = config.quasi_identifiers.len();
+    // Only sensitive attributes some model looks at are carried through the search.
+    let sensitive: Vec<&(String, Option<Hierarchy>)> = config
+        .sensitive
+        .iter()
+        .filter(|(n, _)| config.models.iter().any(|m| m.attribute() == Some(n)))
+        .collect();
     let group_by: Vec<GroupBy> = config
         .quasi_identifiers
         .iter()
         .map(|(n, _)| GroupBy::column(n.clone()))
-        .chain(config.sensitive.iter().map(|(n, _)| GroupBy::column(n.clone())))
+        .chain(sensitive.iter().map(|(n, _)| GroupBy::column(n.clone())))
         .collect();
     let width = group_by.len();
     let groups = table.group_counts(&GroupQuery {
@@ -406,7 +413,7 @@ fn prepare(
     // Sensitive attributes: data codes, with null as the empty string.
     let mut sens_values = Vec::new();
     let mut sens_null = Vec::new();
-    for (s, _) in config.sensitive.iter().enumerate() {
+    for s in 0..sensitive.len() {
         let dict = &groups.dictionaries[q + s];
         let mut values: Vec<String> = dict.values().to_vec();
         let has_null = (0..groups.len()).any(|g| groups.key(g)[q + s] == NULL_CODE);
@@ -434,7 +441,7 @@ fn prepare(
         levels: vec![0; q],
         keys: Vec::with_capacity(groups.len() * q),
         counts: groups.counts.clone(),
-        sens: (0..config.sensitive.len())
+        sens: (0..sensitive.len())
             .map(|_| SensColumn {
                 offsets: (0..=groups.len()).collect(),
                 entries: Vec::with_capacity(groups.len()),
@@ -452,7 +459,7 @@ fn prepare(
             };
             raw.keys.push(v);
         }
-        for s in 0..config.sensitive.len() {
+        for s in 0..sensitive.len() {
             let c = key[q + s];
             let code = if c == NULL_CODE {
                 sens_null[s].unwrap_or(0)
@@ -494,7 +501,7 @@ fn prepare(
             ModelSpec::RecursiveClDiversity { attribute, l, .. } => (attribute, *l as f64),
             _ => continue,
         };
-        if let Some(s) = config.sensitive.iter().position(|(n, _)| n == attr) {
+        if let Some(s) = sensitive.iter().position(|(n, _)| n == attr) {
             let distinct = sens_global[s].iter().filter(|&&c| c > 0).count();
             if (distinct as f64) < need {
                 return Err(ProtectError::Usage(format!(
@@ -505,8 +512,7 @@ fn prepare(
         }
     }
 
-    let sensitive_cols: Vec<SensitiveColumn<'_>> = config
-        .sensitive
+    let sensitive_cols: Vec<SensitiveColumn<'_>> = sensitive
         .iter()
         .enumerate()
         .map(|(s, (name, h))| SensitiveColumn {
@@ -529,6 +535,16 @@ fn prepare(
         })
         .collect();
     let release_models = models.iter().any(|m| m.is_release_level());
+    // Whether some monotone failure exists: probe the models' necessary conditions on a class.
+    let prunes = tag_models.iter().any(|&t| t)
+        || models.iter().any(|m| {
+            let empty: Vec<&[(u32, u64)]> = vec![&[]; sensitive.len()];
+            m.necessary_condition(&ClassView {
+                size: 0,
+                distributions: &empty,
+            })
+            .is_some()
+        });
     let model_names = models.iter().map(|m| m.name()).collect();
     let metric = MetricEngine::new(config.metric, &hierarchies, &freq)?;
     let max_levels: Vec<u8> = hierarchies.iter().map(|h| (h.height() - 1) as u8).collect();
@@ -551,6 +567,7 @@ fn prepare(
         base: Arc::new(base),
         models,
         tag_models,
+        prunes,
         release_models,
         metric,
         max_outliers,
@@ -565,6 +582,7 @@ fn prepare(
         qi_null_value,
         freq,
         sens_values,
+        sensitive_used: sensitive.iter().map(|(n, _)| n.clone()).collect(),
         model_names,
     })
 }
@@ -767,13 +785,13 @@ fn build_output(
         row += rows;
         let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
         for (a, &ci) in qi_index.iter().enumerate() {
-            // Null input cells stay null unless their label says otherwise.
+            // Empty input cells stay empty (null) while their label is the empty value.
             let col = batch.column(ci);
             let values: Vec<Option<&str>> = labels[a]
                 .iter()
                 .enumerate()
                 .map(|(r, l)| {
-                    if col.is_null(r) && !suppressed_row[r] && null_label[a].is_none() {
+                    if col.is_null(r) && !suppressed_row[r] && l.is_none_or(str::is_empty) {
                         None
                     } else {
                         *l
@@ -782,21 +800,19 @@ fn build_output(
                 .collect();
             columns[ci] = Arc::new(StringArray::from(values));
         }
-        let generalised = RecordBatch::try_new(out_schema.clone(), columns).map_err(|e| {
-            ProtectError::Arrow {
+        let generalised =
+            RecordBatch::try_new(out_schema.clone(), columns).map_err(|e| ProtectError::Arrow {
                 context: "building the anonymised batch".into(),
                 source: e,
-            }
-        })?;
+            })?;
         match config.suppressed {
             SuppressedRecords::Star => {
                 kept_total += rows as u64;
                 out.push(generalised);
             }
             SuppressedRecords::Drop => {
-                let keep = BooleanArray::from(
-                    suppressed_row.iter().map(|s| !s).collect::<Vec<bool>>(),
-                );
+                let keep =
+                    BooleanArray::from(suppressed_row.iter().map(|s| !s).collect::<Vec<bool>>());
                 let filtered = arrow_select::filter::filter_record_batch(&generalised, &keep)
                     .map_err(|e| ProtectError::Arrow {
                         context: "dropping suppressed records".into(),
@@ -840,12 +856,18 @@ fn verify_output(
             .quasi_identifiers
             .iter()
             .map(|(n, _)| GroupBy::column(n.clone()))
-            .chain(config.sensitive.iter().map(|(n, _)| GroupBy::column(n.clone())))
+            .chain(
+                prepared
+                    .sensitive_used
+                    .iter()
+                    .map(|n| GroupBy::column(n.clone())),
+            )
             .collect(),
         sums: Vec::new(),
     })?;
+    let s_count = prepared.sensitive_used.len();
     // Output sensitive codes → the codes the models know (by text).
-    let sens_maps: Vec<Vec<u32>> = (0..config.sensitive.len())
+    let sens_maps: Vec<Vec<u32>> = (0..s_count)
         .map(|s| {
             let known: FxHashMap<&str, u32> = prepared.sens_values[s]
                 .iter()
@@ -871,7 +893,7 @@ fn verify_output(
         let qi = &groups.key(g)[..q];
         let mut end = g;
         let mut size = 0u64;
-        let mut dists: Vec<BTreeMap<u32, u64>> = vec![BTreeMap::new(); config.sensitive.len()];
+        let mut dists: Vec<BTreeMap<u32, u64>> = vec![BTreeMap::new(); s_count];
         while end < groups.len() && &groups.key(end)[..q] == qi {
             size += groups.counts[end];
             for (s, d) in dists.iter_mut().enumerate() {
@@ -944,7 +966,10 @@ fn build_report(
     for &s in &sizes {
         match distribution.last_mut() {
             Some(last) if last.size == s => last.classes += 1,
-            _ => distribution.push(ClassSizeCount { size: s, classes: 1 }),
+            _ => distribution.push(ClassSizeCount {
+                size: s,
+                classes: 1,
+            }),
         }
     }
     let median = match sizes.len() {
@@ -1043,5 +1068,252 @@ fn build_report(
             total_ms: total.as_secs_f64() * 1000.0,
         },
         warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use arrow_array::cast::AsArray;
+    use datalab_data::read::{ReadOptions, open_table};
+
+    use super::*;
+    use crate::model::GroundDistance;
+
+    fn toy() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/toy")
+    }
+
+    fn read(path: &std::path::Path) -> (SchemaRef, Vec<RecordBatch>) {
+        open_table(path, &ReadOptions::default())
+            .unwrap()
+            .read_all()
+            .unwrap()
+    }
+
+    fn strings(batches: &[RecordBatch], column: &str) -> Vec<Option<String>> {
+        let mut out = Vec::new();
+        for b in batches {
+            let c = b.column_by_name(column).unwrap();
+            let s = arrow_cast::cast(c, &DataType::Utf8).unwrap();
+            let s = s.as_string::<i32>();
+            for i in 0..s.len() {
+                out.push((!s.is_null(i)).then(|| s.value(i).to_string()));
+            }
+        }
+        out
+    }
+
+    /// The t-closeness example table of Li, Li and Venkatasubramanian (2007).
+    #[test]
+    fn t_closeness_and_diversity_on_the_paper_table() {
+        let dir = toy();
+        let (schema, batches) = read(&dir.join("test2.csv"));
+        let h = |a: &str| {
+            Hierarchy::from_arx_csv(a, &dir.join(format!("test2_hierarchy_{a}.csv"))).unwrap()
+        };
+        let config = AnonymizeConfig {
+            quasi_identifiers: vec![("ZIPCode".into(), h("ZIPCode")), ("Age".into(), h("Age"))],
+            sensitive: vec![
+                ("Salary".into(), None),
+                ("Disease".into(), Some(h("Disease"))),
+            ],
+            models: vec![
+                ModelSpec::KAnonymity { k: 3 },
+                ModelSpec::DistinctLDiversity {
+                    attribute: "Disease".into(),
+                    l: 2,
+                },
+                ModelSpec::TCloseness {
+                    attribute: "Salary".into(),
+                    t: 0.4,
+                    distance: GroundDistance::Ordered,
+                },
+                ModelSpec::TCloseness {
+                    attribute: "Disease".into(),
+                    t: 0.45,
+                    distance: GroundDistance::Hierarchical,
+                },
+            ],
+            suppression_limit: 0.0,
+            metric: MetricKind::default(),
+            suppressed: SuppressedRecords::Star,
+            budget: None,
+        };
+        let (out, report) = anonymize(schema, batches, &config).unwrap();
+        assert_eq!(report.records, 9);
+        assert_eq!(report.suppressed_records, 0);
+        assert!(report.models.iter().all(|m| m.holds), "{:?}", report.models);
+        assert!(report.search.optimal);
+        // Classes hold at least 3 records.
+        let zips = strings(&out, "ZIPCode");
+        let ages = strings(&out, "Age");
+        let mut classes: BTreeMap<(Option<String>, Option<String>), u64> = BTreeMap::new();
+        for (z, a) in zips.into_iter().zip(ages) {
+            *classes.entry((z, a)).or_default() += 1;
+        }
+        assert!(classes.values().all(|&c| c >= 3), "{classes:?}");
+        // Sensitive columns are untouched.
+        assert_eq!(
+            strings(&out, "Disease")[0].as_deref(),
+            Some("gastric ulcer")
+        );
+        let json = serde_json::to_string_pretty(&report).unwrap();
+        let back: AnonymizationReport = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.levels, report.levels);
+    }
+
+    #[test]
+    fn huge_lattices_need_a_budget_and_get_a_best_effort_answer() {
+        // 24 binary quasi-identifiers: 2^24 transformations, beyond the optimal search.
+        let dims = 24;
+        let rows = 200;
+        let names: Vec<String> = (0..dims).map(|d| format!("c{d}")).collect();
+        let schema = Arc::new(Schema::new(
+            names
+                .iter()
+                .map(|n| Field::new(n, DataType::Utf8, false))
+                .collect::<Vec<_>>(),
+        ));
+        let columns: Vec<ArrayRef> = (0..dims)
+            .map(|d| {
+                Arc::new(StringArray::from(
+                    (0..rows)
+                        .map(|r| if (r * (d + 3)) % 7 < 3 { "x" } else { "y" })
+                        .collect::<Vec<_>>(),
+                )) as ArrayRef
+            })
+            .collect();
+        let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
+        let h = |n: &str| {
+            Hierarchy::from_rows(
+                n,
+                vec![vec!["x".into(), "*".into()], vec!["y".into(), "*".into()]],
+            )
+            .unwrap()
+        };
+        let mut config = AnonymizeConfig {
+            quasi_identifiers: names.iter().map(|n| (n.clone(), h(n))).collect(),
+            sensitive: Vec::new(),
+            models: vec![ModelSpec::KAnonymity { k: 5 }],
+            suppression_limit: 0.02,
+            metric: MetricKind::default(),
+            suppressed: SuppressedRecords::Star,
+            budget: None,
+        };
+        let err = anonymize(schema.clone(), vec![batch.clone()], &config).unwrap_err();
+        assert!(err.to_string().contains("search budget"), "{err}");
+        config.budget = Some(SearchBudget {
+            max_nodes: Some(400),
+            max_time: None,
+        });
+        let (_, report) = anonymize(schema, vec![batch], &config).unwrap();
+        assert_eq!(report.search.mode, SearchMode::BestEffort);
+        assert!(!report.search.optimal);
+        assert!(report.search.nodes_checked <= 400 + 2 * 24);
+        assert!(report.models.iter().all(|m| m.holds));
+        assert!(report.suppressed_records <= 4);
+        assert!(!report.warnings.is_empty());
+    }
+
+    #[test]
+    fn empty_cells_need_a_hierarchy_row() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("zip", DataType::Utf8, true),
+            Field::new("sex", DataType::Utf8, false),
+        ]));
+        let zip = StringArray::from(vec![Some("1"), None, Some("1"), None, Some("2"), Some("2")]);
+        let sex = StringArray::from(vec!["m", "f", "m", "f", "m", "f"]);
+        let batch =
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(zip), Arc::new(sex)]).unwrap();
+        let rows = |extra: bool| {
+            let mut r = vec![
+                vec!["1".to_string(), "1-2".to_string(), "*".to_string()],
+                vec!["2".to_string(), "1-2".to_string(), "*".to_string()],
+            ];
+            if extra {
+                r.push(vec![String::new(), "?".to_string(), "*".to_string()]);
+            }
+            r
+        };
+        let sex_h = Hierarchy::from_rows(
+            "sex",
+            vec![vec!["m".into(), "*".into()], vec!["f".into(), "*".into()]],
+        )
+        .unwrap();
+        let mut config = AnonymizeConfig {
+            quasi_identifiers: vec![
+                (
+                    "zip".into(),
+                    Hierarchy::from_rows("zip", rows(false)).unwrap(),
+                ),
+                ("sex".into(), sex_h),
+            ],
+            sensitive: Vec::new(),
+            models: vec![ModelSpec::KAnonymity { k: 2 }],
+            suppression_limit: 0.0,
+            metric: MetricKind::Height,
+            suppressed: SuppressedRecords::Star,
+            budget: None,
+        };
+        let err = anonymize(schema.clone(), vec![batch.clone()], &config).unwrap_err();
+        assert!(err.to_string().contains("empty cells"), "{err}");
+        config.quasi_identifiers[0].1 = Hierarchy::from_rows("zip", rows(true)).unwrap();
+        let (out, report) = anonymize(schema, vec![batch], &config).unwrap();
+        assert!(report.models.iter().all(|m| m.holds));
+        // Height optimum: keep zip (its empty cells are their own class of 2), generalise sex.
+        assert_eq!(report.levels, vec![0, 1]);
+        assert_eq!(strings(&out, "zip")[1], None);
+        assert_eq!(strings(&out, "sex")[0].as_deref(), Some("*"));
+    }
+
+    #[test]
+    fn configuration_mistakes_are_named() {
+        let dir = toy();
+        let (schema, batches) = read(&dir.join("test2.csv"));
+        let h = Hierarchy::from_arx_csv("Age", &dir.join("test2_hierarchy_Age.csv")).unwrap();
+        let base = AnonymizeConfig {
+            quasi_identifiers: vec![("Age".into(), h.clone())],
+            sensitive: vec![("Disease".into(), None)],
+            models: vec![ModelSpec::KAnonymity { k: 2 }],
+            suppression_limit: 0.0,
+            metric: MetricKind::default(),
+            suppressed: SuppressedRecords::Star,
+            budget: None,
+        };
+        let run = |c: &AnonymizeConfig| {
+            anonymize(schema.clone(), batches.clone(), c)
+                .unwrap_err()
+                .to_string()
+        };
+        let mut c = base.clone();
+        c.suppression_limit = 1.5;
+        assert!(run(&c).contains("between 0 and 1"));
+        let mut c = base.clone();
+        c.models = vec![ModelSpec::DistinctLDiversity {
+            attribute: "Salary".into(),
+            l: 2,
+        }];
+        assert!(run(&c).contains("--sensitive Salary"));
+        let mut c = base.clone();
+        c.models.push(ModelSpec::TCloseness {
+            attribute: "Disease".into(),
+            t: 0.2,
+            distance: GroundDistance::Hierarchical,
+        });
+        assert!(run(&c).contains("needs a hierarchy for 'Disease'"));
+        let mut c = base.clone();
+        c.sensitive = vec![("Age".into(), None)];
+        assert!(run(&c).contains("both a quasi-identifier and a sensitive attribute"));
+        let mut c = base.clone();
+        c.models = vec![ModelSpec::DistinctLDiversity {
+            attribute: "Disease".into(),
+            l: 7,
+        }];
+        assert!(run(&c).contains("only 6 distinct value"));
+        let mut c = base;
+        c.models.clear();
+        assert!(run(&c).contains("--k 5"));
     }
 }

@@ -216,7 +216,7 @@ mod tests {
     fn indexing_round_trips_and_counts_nodes() {
         let l = Lattice::new(&[1, 4, 2]);
         assert_eq!(l.size(), Some(2 * 5 * 3));
-        let mut seen = vec![false; 30];
+        let mut seen = [false; 30];
         let mut lv = [0u8; 3];
         for a in 0..=1u8 {
             for b in 0..=4u8 {
@@ -254,17 +254,20 @@ mod tests {
         let mut lv = [0u8; 3];
         for i in 0..l.size().unwrap_or(0) {
             l.levels_of(i, &mut lv);
-            let expect =
-                Lattice::is_below(&lv, &[1, 2, 0]) || Lattice::is_below(&lv, &[0, 3, 1]);
+            let expect = Lattice::is_below(&lv, &[1, 2, 0]) || Lattice::is_below(&lv, &[0, 3, 1]);
             assert_eq!(tags.is_marked(i), expect, "{lv:?}");
         }
         assert_eq!(tags.count(), 6 + 5);
         let mut up = NodeTags::new(l.size().unwrap_or(0) as usize);
-        assert_eq!(up.mark_up_set(&l, &[1, 2, 0]), 2 * 2);
+        assert_eq!(up.mark_up_set(&l, &[1, 2, 0]), 2 * 2 * 2);
         assert_eq!(up.mark_up_set(&l, &[2, 3, 1]), 0);
         for i in 0..l.size().unwrap_or(0) {
             l.levels_of(i, &mut lv);
-            assert_eq!(up.is_marked(i), Lattice::is_below(&[1, 2, 0], &lv), "{lv:?}");
+            assert_eq!(
+                up.is_marked(i),
+                Lattice::is_below(&[1, 2, 0], &lv),
+                "{lv:?}"
+            );
         }
     }
 

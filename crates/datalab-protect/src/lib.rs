@@ -1,11 +1,11 @@
 //! datalab-protect: anonymisation — generalisation hierarchies, privacy models, quality metrics
 //! and the optimal search over the generalisation lattice.
 
-pub mod hierarchy;
 pub mod anonymize;
 mod engine;
+pub mod hierarchy;
 pub mod lattice;
 pub mod metric;
 pub mod model;
-pub mod search;
 pub mod report_html;
+pub mod search;

@@ -25,7 +25,9 @@ use crate::hierarchy::Hierarchy;
 #[serde(tag = "metric", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum MetricKind {
     /// ARX's Loss; `gs_factor` weighs generalisation against suppression (0.5: equal).
-    Loss { gs_factor: f64 },
+    Loss {
+        gs_factor: f64,
+    },
     NonUniformEntropy,
     Discernibility,
     Precision,
@@ -40,7 +42,7 @@ impl Default for MetricKind {
 }
 
 impl MetricKind {
-    /// Parses `loss`, `loss:GS` (GS in [0,1]), `entropy` (or `non-uniform-entropy`),
+    /// Parses `loss`, `loss:GS` (GS between 0 and 1), `entropy` (or `non-uniform-entropy`),
     /// `discernibility`, `precision`, `height`, `aecs` (or `average-class-size`).
     pub fn parse(text: &str) -> Result<MetricKind, ProtectError> {
         let t = text.trim().to_ascii_lowercase();
@@ -157,7 +159,11 @@ impl MetricEngine {
         kind.validate()?;
         let gs = kind.gs_factor();
         let s = if gs < 0.5 { 2.0 * gs } else { 1.0 };
-        let g = if gs <= 0.5 { 1.0 } else { 1.0 - 2.0 * (gs - 0.5) };
+        let g = if gs <= 0.5 {
+            1.0
+        } else {
+            1.0 - 2.0 * (gs - 0.5)
+        };
         let records: u64 = freq.first().map_or(0, |f| f.iter().sum());
         let n = records as f64;
         let mut entropy = Vec::new();
@@ -297,11 +303,7 @@ impl MetricEngine {
 
     fn ratio(&self, dim: usize, level: u8) -> f64 {
         let h = self.max_levels[dim];
-        if h == 0 {
-            0.0
-        } else {
-            level as f64 / h as f64
-        }
+        if h == 0 { 0.0 } else { level as f64 / h as f64 }
     }
 
     /// The metric of an evaluated node.
@@ -309,9 +311,7 @@ impl MetricEngine {
         let n = self.records;
         match self.kind {
             MetricKind::NonUniformEntropy | MetricKind::Height => self.lower_bound(levels),
-            MetricKind::Discernibility => {
-                stats.kept_squares as f64 + n * stats.suppressed as f64
-            }
+            MetricKind::Discernibility => stats.kept_squares as f64 + n * stats.suppressed as f64,
             MetricKind::AverageClassSize => {
                 // ARX: groups = kept·sFactor + [suppressed]·gFactor (factors switched on purpose)
                 let mut groups = stats.kept_classes as f64 * self.s;
@@ -420,8 +420,8 @@ mod tests {
     fn entropy_by_hand() {
         let h = hierarchy();
         // a:2 b:2 c:4 d:0
-        let m = MetricEngine::new(MetricKind::NonUniformEntropy, &[&h], &[vec![2, 2, 4, 0]])
-            .unwrap();
+        let m =
+            MetricEngine::new(MetricKind::NonUniformEntropy, &[&h], &[vec![2, 2, 4, 0]]).unwrap();
         assert_eq!(m.lower_bound(&[0]), 0.0);
         // level 1: a,b in ab (4): 2·log2(2/4)·2 = -4; c in cd (4): 0 → 4
         assert!((m.lower_bound(&[1]) - 4.0).abs() < 1e-12);
@@ -433,8 +433,12 @@ mod tests {
     #[test]
     fn loss_by_hand() {
         let h = hierarchy();
-        let m = MetricEngine::new(MetricKind::Loss { gs_factor: 0.5 }, &[&h], &[vec![2, 2, 4, 0]])
-            .unwrap();
+        let m = MetricEngine::new(
+            MetricKind::Loss { gs_factor: 0.5 },
+            &[&h],
+            &[vec![2, 2, 4, 0]],
+        )
+        .unwrap();
         // Level 1, nothing suppressed: every record's label covers 2 of 4 values (share ½).
         // aggregate 8·½ = 4, min = 8/4 = 2, max 8 → (4-2)/6 = 1/3.
         let kl = vec![vec![4, 4]];
@@ -467,8 +471,11 @@ mod tests {
         assert!((p.value(&[1], &st) - (6.0 * 0.5 + 2.0) / 8.0).abs() < 1e-12);
         assert!(p.lower_bound(&[1]) <= p.value(&[1], &st));
         let a = MetricEngine::new(MetricKind::AverageClassSize, &[&h], &f).unwrap();
-        assert!((a.value(&[1], &st) - 8.0 / 3.0).abs() < 1e-12);
-        assert!(a.lower_bound(&[1]) <= a.value(&[1], &st));
+        // Level 1 has two classes (ab: 4 records, cd: 4); suppress one of them.
+        let one_kept = stats(4, 4, 1, 16, &kl, &kl);
+        assert!((a.value(&[1], &one_kept) - 8.0 / 2.0).abs() < 1e-12);
+        assert!(a.lower_bound(&[1]) <= a.value(&[1], &one_kept));
+        assert_eq!(a.data_bound(2, 32), Some(4.0));
         let ht = MetricEngine::new(MetricKind::Height, &[&h, &h], &[f[0].clone(), f[0].clone()])
             .unwrap();
         assert_eq!(ht.lower_bound(&[1, 2]), 3.0);

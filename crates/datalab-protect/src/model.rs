@@ -17,7 +17,10 @@
 //!   earth mover's distance is convex). Then, without suppression, a node that satisfies the
 //!   model makes every generalisation of it satisfy it too.
 //!
-//! When a model has neither property the search evaluates rather than prunes.
+//! A model without these properties may still name a weaker condition that survives merging
+//! ([`necessary_condition`](PrivacyModel::necessary_condition); entropy- and recursive-l-diversity
+//! need l distinct values), which prunes the same way. Otherwise the search evaluates rather than
+//! prunes.
 
 use std::fmt;
 
@@ -148,11 +151,9 @@ impl ModelSpec {
             ModelSpec::DistinctLDiversity { attribute, l } if *l < 1 => bad(format!(
                 "distinct-l-diversity for '{attribute}' needs l ≥ 1 (got {l})"
             )),
-            ModelSpec::EntropyLDiversity { attribute, l } if !(l.is_finite() && *l >= 1.0) => {
-                bad(format!(
-                    "entropy-l-diversity for '{attribute}' needs a finite l ≥ 1 (got {l})"
-                ))
-            }
+            ModelSpec::EntropyLDiversity { attribute, l } if !(l.is_finite() && *l >= 1.0) => bad(
+                format!("entropy-l-diversity for '{attribute}' needs a finite l ≥ 1 (got {l})"),
+            ),
             ModelSpec::RecursiveClDiversity { attribute, c, l }
                 if !(c.is_finite() && *c > 0.0) || *l < 1 =>
             {
@@ -219,6 +220,13 @@ pub trait PrivacyModel: Send + Sync + fmt::Debug {
     /// The union of classes that satisfy the model satisfies it.
     fn holds_for_unions(&self) -> bool {
         false
+    }
+
+    /// A weaker condition that every class satisfying the model meets and that survives merging
+    /// (for entropy- and recursive-l-diversity: at least l distinct values). Used only to prune:
+    /// records failing it can only become fewer when generalising. `None`: no such condition.
+    fn necessary_condition(&self, _class: &ClassView<'_>) -> Option<bool> {
+        None
     }
 
     /// True when the model also judges the release as a whole ([`check_release`]).
@@ -384,6 +392,9 @@ impl PrivacyModel for EntropyLDiversity {
     fn name(&self) -> String {
         format!("entropy-{}-diversity for '{}'", self.l, self.attribute)
     }
+    fn necessary_condition(&self, class: &ClassView<'_>) -> Option<bool> {
+        Some(class.distributions[self.index].len() >= self.min_distinct)
+    }
     fn check_class(&self, class: &ClassView<'_>) -> bool {
         let d = class.distributions[self.index];
         if d.len() < self.min_distinct {
@@ -420,6 +431,9 @@ impl PrivacyModel for RecursiveClDiversity {
             "recursive-({},{})-diversity for '{}'",
             self.c, self.l, self.attribute
         )
+    }
+    fn necessary_condition(&self, class: &ClassView<'_>) -> Option<bool> {
+        Some(class.distributions[self.index].len() >= self.l)
     }
     fn check_class(&self, class: &ClassView<'_>) -> bool {
         let d = class.distributions[self.index];

@@ -1,28 +1,32 @@
 //! Search over the generalisation lattice.
 //!
-//! **Optimal search** (lattices up to [`MAX_OPTIMAL_NODES`] nodes). Every metric has a lower
-//! bound computable from the levels alone that never decreases upwards in the lattice (for the
-//! non-uniform entropy and height it *is* the metric). Nodes are visited in ascending order of
-//! that bound (then of height, then of node number), and the search stops as soon as the next
-//! bound exceeds the best admissible value found — every node not visited provably cannot beat
-//! it. On the way:
+//! **Optimal search** (lattices up to [`MAX_OPTIMAL_NODES`] nodes) returns the true optimum; ties
+//! go to the lower node (smaller sum of levels), then to the smaller levels vector. It prunes
+//! only with two proven properties:
 //!
-//! - a node whose records failing the *monotone* models (k-anonymity and distinct-l-diversity
-//!   always; every built-in model when nothing may be suppressed) exceed the suppression limit
-//!   proves every node below it inadmissible; those are skipped unevaluated;
-//! - for Discernibility and the average class size, the value of any evaluated node bounds every
-//!   node above it (Σ|E|² and the class count only move one way when classes merge); the bound
-//!   is carried upwards and nodes whose bound exceeds the best value are skipped.
+//! - *monotone failures*: records failing k-anonymity or distinct-l-diversity (or the necessary
+//!   condition of entropy/recursive l-diversity: l distinct values) can only become fewer when
+//!   generalising, with or without suppression; without suppression every built-in model is
+//!   monotone. A node with more such failures than the suppression limit proves every node
+//!   below it inadmissible, and a node with at most that many proves the same for none above it
+//!   (they all pass the monotone part);
+//! - *metric bounds*: every metric has a lower bound from the levels alone that never
+//!   decreases upwards (for non-uniform entropy and height it *is* the metric).
 //!
-//! Nothing else is pruned: non-monotone models under suppression (entropy/recursive
-//! l-diversity, t-closeness) are evaluated, never predicted. Independent nodes are evaluated on
-//! all cores at once.
+//! When the models have a monotone part, the search is a branch and bound over the attributes
+//! (`branch_and_bound`). Otherwise nodes are visited in ascending order of the metric bound
+//! (`optimal`) until the bound exceeds the best admissible value; for Discernibility and the
+//! average class size an evaluated node's Σ|E|² or class count also bounds every node above
+//! it. Non-monotone models under suppression (entropy/recursive l-diversity beyond their
+//! necessary condition, t-closeness) are evaluated, never predicted. Independent nodes are
+//! evaluated on all cores at once.
 //!
 //! **Best-effort search** (lattices too large to enumerate, given a [`SearchBudget`]): a greedy
 //! climb from the bottom to the first admissible node, always taking the successor with the
 //! fewest suppressed records, then local improvement (one level down, or one down and another
 //! up) while the budget lasts.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
@@ -31,6 +35,9 @@ use serde::{Deserialize, Serialize};
 use crate::engine::evaluate::{Context, NodeEval, TableCache, evaluate};
 use crate::engine::table::Scratch;
 use crate::lattice::{Lattice, NodeTags};
+
+/// Batches of roll-ups over fewer source rows than this run on one thread.
+const PARALLEL_MIN_ROWS: usize = 8192;
 
 /// Lattices up to this many nodes are searched optimally.
 pub const MAX_OPTIMAL_NODES: u64 = 1 << 22;
@@ -118,14 +125,20 @@ impl<'a> Evaluator<'a> {
             &self.ctx.sens_widths,
             &mut self.scratches[0],
         );
-        self.cache.pin(std::sync::Arc::new(t));
+        self.cache.pin(Arc::new(t));
     }
 
     /// Evaluates the nodes (results in the same order).
     pub fn evaluate(&mut self, nodes: &[Vec<u8>], full: bool) -> Vec<NodeEval> {
         let ctx = self.ctx;
         let cache = &self.cache;
-        let threads = self.scratches.len().min(nodes.len()).max(1);
+        // Small roll-ups are cheaper than starting a thread.
+        let work: usize = nodes.iter().map(|n| cache.source(&ctx.base, n).len()).sum();
+        let threads = if work < PARALLEL_MIN_ROWS {
+            1
+        } else {
+            self.scratches.len().min(nodes.len()).max(1)
+        };
         let mut results: Vec<Option<NodeEval>> = vec![None; nodes.len()];
         if threads == 1 {
             let scratch = &mut self.scratches[0];
@@ -195,7 +208,10 @@ fn better(a: &NodeEval, b: &Option<NodeEval>) -> bool {
     let Some(b) = b else {
         return true;
     };
-    let (ma, mb) = (a.metric.unwrap_or(f64::INFINITY), b.metric.unwrap_or(f64::INFINITY));
+    let (ma, mb) = (
+        a.metric.unwrap_or(f64::INFINITY),
+        b.metric.unwrap_or(f64::INFINITY),
+    );
     ma.total_cmp(&mb)
         .then(Lattice::level_sum(&a.levels).cmp(&Lattice::level_sum(&b.levels)))
         .then(a.levels.cmp(&b.levels))
@@ -229,7 +245,7 @@ pub(crate) fn search(
     let mut ev = Evaluator::new(ctx, threads);
     let enumerable = ctx.lattice.size().is_some_and(|s| s <= MAX_OPTIMAL_NODES);
     if enumerable {
-        let use_bnb = ctx.tag_models.iter().any(|&t| t);
+        let use_bnb = ctx.prunes;
         let mut out = if use_bnb {
             branch_and_bound(&mut ev, &b)
         } else {
@@ -417,8 +433,8 @@ struct Bnb<'b> {
     bad: NodeTags,
     /// Nodes known to pass them (up-sets).
     ok: NodeTags,
-    /// Evaluated nodes: (passes the monotone models, admissible, metric).
-    seen: FxHashMap<u64, (bool, bool, f64)>,
+    /// Evaluated nodes: (passes the monotone models, admissible).
+    seen: FxHashMap<u64, (bool, bool)>,
     best: Option<NodeEval>,
     stopped: bool,
     budget: &'b Budget,
@@ -429,42 +445,98 @@ impl Bnb<'_> {
         self.best.as_ref().and_then(|b| b.metric)
     }
 
-    /// Evaluates a node (once), tagging and recording candidates. `None` when out of budget.
-    fn evaluate(&mut self, ev: &mut Evaluator<'_>, node: &[u8]) -> Option<(bool, bool, f64)> {
+    /// Evaluates nodes not evaluated before (in parallel), tagging and recording candidates.
+    /// Returns (passes the monotone models, admissible) per node; `None` when out of budget.
+    fn evaluate(&mut self, ev: &mut Evaluator<'_>, nodes: &[Vec<u8>]) -> Option<Vec<(bool, bool)>> {
         let ctx = ev.ctx;
-        let idx = ctx.lattice.index(node);
-        if let Some(&r) = self.seen.get(&idx) {
-            return Some(r);
+        let fresh: Vec<Vec<u8>> = nodes
+            .iter()
+            .filter(|n| !self.seen.contains_key(&ctx.lattice.index(n)))
+            .cloned()
+            .collect();
+        if !fresh.is_empty() {
+            if self.budget.exhausted(ev.evaluated) {
+                self.stopped = true;
+                return None;
+            }
+            for r in ev.evaluate(&fresh, false) {
+                let mono_ok = r.mono_failed <= ctx.max_outliers;
+                if mono_ok {
+                    self.ok.mark_up_set(&ctx.lattice, &r.levels);
+                } else {
+                    self.bad.mark_down_set(&ctx.lattice, &r.levels);
+                }
+                self.seen
+                    .insert(ctx.lattice.index(&r.levels), (mono_ok, r.admissible()));
+                if r.admissible() && better(&r, &self.best) {
+                    self.best = Some(r);
+                }
+            }
         }
-        if self.budget.exhausted(ev.evaluated) {
-            self.stopped = true;
-            return None;
-        }
-        let r = ev.evaluate(&[node.to_vec()], false).remove(0);
-        let mono_ok = r.mono_failed <= ctx.max_outliers;
-        if mono_ok {
-            self.ok.mark_up_set(&ctx.lattice, node);
-        } else {
-            self.bad.mark_down_set(&ctx.lattice, node);
-        }
-        let out = (mono_ok, r.admissible(), r.metric.unwrap_or(f64::INFINITY));
-        self.seen.insert(idx, out);
-        if r.admissible() && better(&r, &self.best) {
-            self.best = Some(r);
-        }
-        Some(out)
+        Some(
+            nodes
+                .iter()
+                .map(|n| self.seen[&ctx.lattice.index(n)])
+                .collect(),
+        )
     }
 
-    /// Whether the node passes the monotone models, from the tags or by evaluating it.
-    fn passes(&mut self, ev: &mut Evaluator<'_>, node: &[u8]) -> Option<bool> {
+    /// Whether the node passes the monotone models, if known without evaluating it.
+    fn known(&self, ev: &Evaluator<'_>, node: &[u8]) -> Option<bool> {
         let idx = ev.ctx.lattice.index(node);
         if self.bad.is_marked(idx) {
-            return Some(false);
+            Some(false)
+        } else if self.ok.is_marked(idx) {
+            Some(true)
+        } else {
+            None
         }
-        if self.ok.is_marked(idx) {
-            return Some(true);
+    }
+
+    /// The lowest level of attribute `a` at which `node` passes the monotone models (`top + 1`
+    /// when none does): passing is monotone in the level, so a search over the levels finds it;
+    /// with several threads it probes two levels at once (thirds instead of halves).
+    fn lowest_passing(&mut self, ev: &mut Evaluator<'_>, a: usize, node: &mut [u8]) -> Option<u16> {
+        let top = ev.ctx.lattice.max_levels()[a];
+        let (mut lo, mut hi) = (0u16, top as u16 + 1);
+        while lo < hi {
+            let span = hi - lo;
+            let probes: Vec<u16> = if span >= 3 && ev.threads() > 1 {
+                vec![lo + span / 3, lo + (2 * span) / 3]
+            } else {
+                vec![lo + span / 2]
+            };
+            let mut nodes = Vec::with_capacity(probes.len());
+            let mut status: Vec<Option<bool>> = Vec::with_capacity(probes.len());
+            for &p in &probes {
+                node[a] = p as u8;
+                status.push(self.known(ev, node));
+                nodes.push(node.to_vec());
+            }
+            // Evaluate the unknown probes together.
+            let unknown: Vec<Vec<u8>> = nodes
+                .iter()
+                .zip(&status)
+                .filter(|(_, s)| s.is_none())
+                .map(|(n, _)| n.clone())
+                .collect();
+            if !unknown.is_empty() {
+                let results = self.evaluate(ev, &unknown)?;
+                let mut it = results.into_iter();
+                for s in status.iter_mut().filter(|s| s.is_none()) {
+                    *s = it.next().map(|r| r.0);
+                }
+            }
+            // Narrow [lo, hi) with the probes, lowest first.
+            for (&p, s) in probes.iter().zip(&status) {
+                if *s == Some(true) {
+                    hi = p;
+                    break;
+                }
+                lo = p + 1;
+            }
         }
-        self.evaluate(ev, node).map(|r| r.0)
+        Some(lo)
     }
 
     fn visit(&mut self, ev: &mut Evaluator<'_>, depth: usize, node: &mut [u8]) {
@@ -473,16 +545,9 @@ impl Bnb<'_> {
         let top = ctx.lattice.max_levels()[a];
         let last = depth + 1 == self.order.len();
         // Lowest level passing the monotone models (levels below fail: monotonicity).
-        let (mut lo, mut hi) = (0u16, top as u16 + 1);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            node[a] = mid as u8;
-            match self.passes(ev, node) {
-                None => return,
-                Some(true) => hi = mid,
-                Some(false) => lo = mid + 1,
-            }
-        }
+        let Some(lo) = self.lowest_passing(ev, a, node) else {
+            return;
+        };
         let mut optimistic = node.to_vec();
         for level in lo..=top as u16 {
             let level = level as u8;
@@ -498,9 +563,10 @@ impl Bnb<'_> {
                 break;
             }
             if last {
-                let Some((_, admissible, _)) = self.evaluate(ev, node) else {
+                let Some(r) = self.evaluate(ev, &[node.to_vec()]) else {
                     return;
                 };
+                let admissible = r[0].1;
                 // Higher levels cannot do better when the metric follows the levels.
                 if admissible && ctx.metric.exact_from_levels() {
                     break;
@@ -516,8 +582,8 @@ impl Bnb<'_> {
     }
 }
 
-/// Greedy climb from `start` (the bottom when `None`) to the first admissible node, always
-/// moving to the successor with the fewest suppressed records (then the lowest bound).
+/// Greedy climb from the bottom to the first admissible node, always moving to the successor
+/// with the fewest suppressed records (then the lowest bound).
 /// Returns the admissible node found (if any) and whether the budget stopped the climb.
 fn climb(ev: &mut Evaluator<'_>, budget: Option<&Budget>) -> (Option<NodeEval>, bool) {
     let ctx = ev.ctx;
@@ -535,12 +601,17 @@ fn climb(ev: &mut Evaluator<'_>, budget: Option<&Budget>) -> (Option<NodeEval>, 
             return (None, false);
         }
         let results = ev.evaluate(&succ, true);
-        let admissible = results
-            .iter()
-            .filter(|r| r.admissible())
-            .fold(None::<NodeEval>, |acc, r| {
-                if better(r, &acc) { Some(r.clone()) } else { acc }
-            });
+        let admissible =
+            results
+                .iter()
+                .filter(|r| r.admissible())
+                .fold(None::<NodeEval>, |acc, r| {
+                    if better(r, &acc) {
+                        Some(r.clone())
+                    } else {
+                        acc
+                    }
+                });
         if let Some(a) = admissible {
             return (Some(a), false);
         }

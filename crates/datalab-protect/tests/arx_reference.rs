@@ -68,7 +68,13 @@ fn run(k: u64, suppression: f64) -> (Vec<RecordBatch>, AnonymizationReport) {
     anonymize(schema, batches, &config(k, suppression)).expect("anonymisation must succeed")
 }
 
-fn check(report: &AnonymizationReport, levels: &[usize], suppressed: u64, classes: u64, metric: f64) {
+fn check(
+    report: &AnonymizationReport,
+    levels: &[usize],
+    suppressed: u64,
+    classes: u64,
+    metric: f64,
+) {
     assert_eq!(report.records, 30_162);
     assert_eq!(report.levels, levels, "levels");
     assert_eq!(report.suppressed_records, suppressed, "suppressed records");
@@ -125,7 +131,13 @@ fn output_classes(batches: &[RecordBatch]) -> (usize, usize, usize) {
 #[test]
 fn k5_with_4_percent_suppression() {
     let (out, report) = run(5, 0.04);
-    check(&report, &[1, 0, 1, 1, 3, 2, 2, 0, 1], 906, 1046, 255559.85455731067);
+    check(
+        &report,
+        &[1, 0, 1, 1, 3, 2, 2, 0, 1],
+        906,
+        1046,
+        255559.85455731067,
+    );
     let (classes, stars, rows) = output_classes(&out);
     assert_eq!(rows, 30_162);
     assert_eq!(stars, 906);
@@ -137,7 +149,13 @@ fn k5_with_4_percent_suppression() {
 #[test]
 fn k5_without_suppression() {
     let (out, report) = run(5, 0.0);
-    check(&report, &[1, 2, 1, 1, 3, 2, 2, 1, 1], 0, 48, 407289.5388925293);
+    check(
+        &report,
+        &[1, 2, 1, 1, 3, 2, 2, 1, 1],
+        0,
+        48,
+        407289.5388925293,
+    );
     let (classes, stars, _) = output_classes(&out);
     assert_eq!((classes, stars), (48, 0));
 }
@@ -145,9 +163,29 @@ fn k5_without_suppression() {
 #[test]
 fn k100_with_4_percent_suppression() {
     let (out, report) = run(100, 0.04);
-    check(&report, &[1, 1, 1, 1, 3, 2, 2, 1, 1], 866, 57, 379417.3460570988);
+    check(
+        &report,
+        &[1, 1, 1, 1, 3, 2, 2, 1, 1],
+        866,
+        57,
+        379417.3460570988,
+    );
     let (classes, stars, _) = output_classes(&out);
     assert_eq!((classes, stars), (57 + 1, 866));
+}
+
+/// ARX's case 3 (k=100 without suppression); ARX's test gives levels and metric only.
+#[test]
+fn k100_without_suppression() {
+    let (out, report) = run(100, 0.0);
+    assert_eq!(report.levels, [0, 4, 1, 1, 3, 2, 2, 1, 1]);
+    assert_eq!(report.suppressed_records, 0);
+    let rel = ((report.metric.value - 453196.8932458743) / 453196.8932458743).abs();
+    assert!(rel <= 1e-9, "metric {}", report.metric.value);
+    assert!(report.search.optimal);
+    assert!(report.class_sizes.min >= 100);
+    let (classes, stars, _) = output_classes(&out);
+    assert_eq!((classes as u64, stars), (report.classes, 0));
 }
 
 #[test]
@@ -156,7 +194,13 @@ fn dropping_suppressed_records_keeps_the_optimum() {
     let mut cfg = config(5, 0.04);
     cfg.suppressed = SuppressedRecords::Drop;
     let (out, report) = anonymize(schema, batches, &cfg).unwrap();
-    check(&report, &[1, 0, 1, 1, 3, 2, 2, 0, 1], 906, 1046, 255559.85455731067);
+    check(
+        &report,
+        &[1, 0, 1, 1, 3, 2, 2, 0, 1],
+        906,
+        1046,
+        255559.85455731067,
+    );
     let (classes, stars, rows) = output_classes(&out);
     assert_eq!((classes, stars, rows), (1046, 0, 30_162 - 906));
     assert_eq!(report.output_records, 30_162 - 906);
@@ -210,7 +254,10 @@ fn bad_input_is_explained() {
     let mut cfg = config(5, 0.04);
     cfg.quasi_identifiers[0].0 = "gender".into();
     let err = anonymize(schema.clone(), batches.clone(), &cfg).unwrap_err();
-    assert!(err.to_string().contains("'gender' is not a column"), "{err}");
+    assert!(
+        err.to_string().contains("'gender' is not a column"),
+        "{err}"
+    );
     assert!(err.to_string().contains("marital-status"), "{err}");
 
     // Values missing from a hierarchy are listed.
@@ -223,7 +270,10 @@ fn bad_input_is_explained() {
     cfg.quasi_identifiers[6].1 = Hierarchy::from_rows("workclass", rows).unwrap();
     let err = anonymize(schema.clone(), batches.clone(), &cfg).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("'Private'") && msg.contains("'Without-pay'"), "{msg}");
+    assert!(
+        msg.contains("'Private'") && msg.contains("'Without-pay'"),
+        "{msg}"
+    );
 
     // Nothing admissible within the limit: say so and what would help.
     let mut cfg = config(5, 0.0);
@@ -249,4 +299,80 @@ fn bad_input_is_explained() {
     let msg = err.to_string();
     assert!(msg.contains("20000-anonymity"), "{msg}");
     assert!(msg.contains("allow more suppression"), "{msg}");
+}
+
+/// Timings (not assertions): `cargo test --release -p datalab-protect --test arx_reference --
+/// --ignored --nocapture timing`. Prints the minimum and median of 15 runs of the first
+/// reference case, then single runs of other set-ups on the same data.
+#[test]
+#[ignore]
+fn timing() {
+    let (schema, batches) = adult();
+    let cfg = config(5, 0.04);
+    let mut totals = Vec::new();
+    let mut searches = Vec::new();
+    for _ in 0..15 {
+        let (_, report) = anonymize(schema.clone(), batches.clone(), &cfg).unwrap();
+        totals.push(report.search.total_ms);
+        searches.push(report.search.search_ms);
+    }
+    totals.sort_by(f64::total_cmp);
+    searches.sort_by(f64::total_cmp);
+    eprintln!(
+        "k=5, 4%, entropy, 9 QIs: total min {:.1} ms, median {:.1} ms; search min {:.1} ms, \
+         median {:.1} ms",
+        totals[0], totals[7], searches[0], searches[7]
+    );
+    let eight = |cfg: &mut AnonymizeConfig| {
+        cfg.quasi_identifiers.pop();
+        cfg.sensitive = vec![("salary-class".into(), None)];
+    };
+    let mut cases: Vec<(&str, AnonymizeConfig)> = Vec::new();
+    let mut c = config(5, 0.04);
+    c.metric = MetricKind::default();
+    cases.push(("k=5, 4%, loss, 9 QIs", c));
+    let mut c = config(5, 0.04);
+    eight(&mut c);
+    c.metric = MetricKind::default();
+    cases.push(("k=5, 4%, loss, 8 QIs", c));
+    let mut c = config(5, 0.04);
+    eight(&mut c);
+    c.models.push(ModelSpec::DistinctLDiversity {
+        attribute: "salary-class".into(),
+        l: 2,
+    });
+    cases.push(("k=5 + distinct-2 on salary, 4%, entropy, 8 QIs", c));
+    let mut c = config(5, 0.04);
+    eight(&mut c);
+    c.models.push(ModelSpec::TCloseness {
+        attribute: "salary-class".into(),
+        t: 0.2,
+        distance: datalab_protect::model::GroundDistance::Equal,
+    });
+    cases.push(("k=5 + 0.2-closeness on salary, 4%, entropy, 8 QIs", c));
+    let mut c = config(5, 0.04);
+    eight(&mut c);
+    c.models = vec![ModelSpec::EntropyLDiversity {
+        attribute: "salary-class".into(),
+        l: 1.5,
+    }];
+    cases.push(("entropy-1.5-diversity on salary, 4%, entropy, 8 QIs", c));
+    let mut c = config(5, 0.04);
+    c.metric = MetricKind::Discernibility;
+    cases.push(("k=5, 4%, discernibility, 9 QIs", c));
+    for (name, c) in cases {
+        match anonymize(schema.clone(), batches.clone(), &c) {
+            Ok((_, r)) => eprintln!(
+                "{name}: levels {:?}, metric {}, {} suppressed, {} nodes checked, search {:.1} \
+                 ms, total {:.1} ms",
+                r.levels,
+                r.metric.value,
+                r.suppressed_records,
+                r.search.nodes_checked,
+                r.search.search_ms,
+                r.search.total_ms
+            ),
+            Err(e) => eprintln!("{name}: {e}"),
+        }
+    }
 }

@@ -17,8 +17,11 @@ pub(crate) struct Context {
     pub base: Arc<ClassTable>,
     pub models: Vec<Box<dyn PrivacyModel>>,
     /// Per model: failures can only shrink when generalising (given the suppression limit), so
-    /// a node with too many of them proves every node below it inadmissible.
+    /// a node with too many of them proves every node below it inadmissible. The other models'
+    /// necessary conditions (if any) count toward the same monotone failures.
     pub tag_models: Vec<bool>,
+    /// Whether any monotone failure can be detected (a tagging model or a necessary condition).
+    pub prunes: bool,
     pub release_models: bool,
     pub metric: MetricEngine,
     /// Largest number of records that may be suppressed.
@@ -154,7 +157,12 @@ pub(crate) fn evaluate(
         };
         let mut mono_ok = true;
         for (m, model) in ctx.models.iter().enumerate() {
-            if ctx.tag_models[m] && !model.check_class(&view) {
+            let passes = if ctx.tag_models[m] {
+                model.check_class(&view)
+            } else {
+                model.necessary_condition(&view).unwrap_or(true)
+            };
+            if !passes {
                 mono_ok = false;
                 break;
             }

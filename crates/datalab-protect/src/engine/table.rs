@@ -198,9 +198,11 @@ pub(crate) fn roll_up(
     let mut packed = std::mem::take(&mut scratch.packed);
     let mut contrib: Vec<Vec<u64>> = std::mem::take(&mut scratch.contrib);
     contrib.resize(dims, Vec::new());
+    // Attributes at a single label (their top level, usually) do not split anything.
+    let active: Vec<usize> = (0..dims).filter(|&d| widths[d] > 1).collect();
     let mut a = 0usize;
     let mut first_chunk = true;
-    while a < dims || first_chunk {
+    while a < active.len() || first_chunk {
         let limit: u64 = if first_chunk {
             u64::MAX
         } else {
@@ -208,8 +210,8 @@ pub(crate) fn roll_up(
         };
         let start = a;
         let mut space: u64 = 1;
-        while a < dims {
-            match space.checked_mul(widths[a]) {
+        while a < active.len() {
+            match space.checked_mul(widths[active[a]]) {
                 Some(s) if s <= limit => {
                     space = s;
                     a += 1;
@@ -217,16 +219,17 @@ pub(crate) fn roll_up(
                 _ if a == start => {
                     // A single attribute wider than the limit cannot happen with u32 codes and
                     // fewer than 2^32 classes; take it alone anyway.
-                    space = space.saturating_mul(widths[a]);
+                    space = space.saturating_mul(widths[active[a]]);
                     a += 1;
                     break;
                 }
                 _ => break,
             }
         }
+        let chunk_dims = &active[start..a];
         let mut stride = 1u64;
-        for d in (start..a).rev() {
-            let table = &mut contrib[d];
+        for (slot, &d) in chunk_dims.iter().enumerate().rev() {
+            let table = &mut contrib[slot];
             table.clear();
             let source_width = maps.width(d, src.levels[d]);
             match luts[d] {
@@ -235,28 +238,31 @@ pub(crate) fn roll_up(
             }
             stride = stride.wrapping_mul(widths[d]);
         }
+        let tables = &contrib[..chunk_dims.len()];
         packed.clear();
         packed.reserve(n);
-        let chunk = &contrib[start..a];
-        if first_chunk {
-            for row in src.keys.chunks_exact(dims.max(1)).take(n) {
+        if dims == 0 || chunk_dims.is_empty() {
+            if first_chunk {
+                packed.resize(n, 0);
+            } else {
+                packed.extend(ids.iter().map(|&id| id as u64));
+            }
+        } else if first_chunk {
+            for row in src.keys.chunks_exact(dims).take(n) {
                 let mut k = 0u64;
-                for (t, &c) in chunk.iter().zip(&row[start..a]) {
-                    k += t[c as usize];
+                for (t, &d) in tables.iter().zip(chunk_dims) {
+                    k += t[row[d] as usize];
                 }
                 packed.push(k);
             }
         } else {
             for (row, &id) in src.keys.chunks_exact(dims).zip(ids.iter()) {
                 let mut k = id as u64 * space;
-                for (t, &c) in chunk.iter().zip(&row[start..a]) {
-                    k += t[c as usize];
+                for (t, &d) in tables.iter().zip(chunk_dims) {
+                    k += t[row[d] as usize];
                 }
                 packed.push(k);
             }
-        }
-        if dims == 0 {
-            packed.resize(n, 0);
         }
         let key_space = if first_chunk {
             space
@@ -265,18 +271,15 @@ pub(crate) fn roll_up(
         };
         groups = scratch.group(&packed, key_space, &mut ids);
         first_chunk = false;
-        if dims == 0 {
-            break;
-        }
     }
     scratch.packed = packed;
     scratch.contrib = contrib;
 
     let mut counts = vec![0u64; groups];
     let mut first = vec![u32::MAX; groups];
-    for i in 0..n {
-        let g = ids[i] as usize;
-        counts[g] += src.counts[i];
+    for (i, (&g, &c)) in ids.iter().zip(&src.counts).enumerate() {
+        let g = g as usize;
+        counts[g] += c;
         if first[g] == u32::MAX {
             first[g] = i as u32;
         }
@@ -318,7 +321,8 @@ pub(crate) fn roll_up(
             for g in 0..groups {
                 let members = &members[start[g]..start[g + 1]];
                 if members.len() == 1 {
-                    out.entries.extend_from_slice(col.slice(members[0] as usize));
+                    out.entries
+                        .extend_from_slice(col.slice(members[0] as usize));
                 } else {
                     scratch.sens_touched.clear();
                     for &m in members {
@@ -367,7 +371,10 @@ mod tests {
     #[test]
     fn roll_up_merges_classes_and_distributions() {
         let ha = h("a", &[&["x", "*"], &["y", "*"]]);
-        let hb = h("b", &[&["1", "1-2", "*"], &["2", "1-2", "*"], &["3", "3", "*"]]);
+        let hb = h(
+            "b",
+            &[&["1", "1-2", "*"], &["2", "1-2", "*"], &["3", "3", "*"]],
+        );
         let maps = LevelMaps::new(&[&ha, &hb]);
         // Base: (x,1):2 {s0:2}, (x,2):1 {s1:1}, (y,3):3 {s0:1,s2:2}
         let base = ClassTable {
