@@ -82,11 +82,13 @@ fn default_spec(ty: &DataType, values: &[(String, u64)]) -> Option<HierarchySpec
         DataType::Date32 | DataType::Timestamp(_, _) => "date",
         t if t.is_numeric() => "quantile:8",
         _ => {
-            let len = values.first().map(|v| v.0.chars().count()).unwrap_or(0);
+            // Codes (postcodes, zip codes): short, letters/digits/spaces, no words.
             let codes = values.len() > 20
                 && values.iter().all(|(v, _)| {
-                    v.chars().count() == len
+                    let n = v.chars().count();
+                    (2..=10).contains(&n)
                         && v.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ')
+                        && v.chars().any(|c| c.is_ascii_digit())
                 });
             if codes { "mask" } else { return None }
         }

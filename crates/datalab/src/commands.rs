@@ -543,6 +543,9 @@ fn demo_cmd(home: &LabHome, a: &DemoArgs, json_out: bool) -> Result<ExitCode> {
         "  datalab{home_arg} assess patients          # quality, personal data, roles → HTML report"
     );
     println!("  datalab{home_arg} roles patients --accept  # record the suggested column roles");
+    println!(
+        "  datalab{home_arg} anonymize patients --qi birth_date,sex,postcode,country --k 5 --suppression 0.05 -o anon"
+    );
     println!("  datalab{home_arg} export patients --format jsonl -o patients.jsonl");
     Ok(ExitCode::SUCCESS)
 }
