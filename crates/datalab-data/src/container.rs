@@ -736,17 +736,8 @@ impl Container {
             let mut idx = Vec::new();
             for c in cols {
                 idx.push(schema.index_of(c).map_err(|_| {
-                    DataError::usage(format!(
-                        "{}@{} has no column '{c}'; its columns are: {}",
-                        self.record.name,
-                        self.record.version,
-                        schema
-                            .fields()
-                            .iter()
-                            .map(|f| f.name().as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))
+                    let what = format!("{}@{}", self.record.name, self.record.version);
+                    DataError::unknown_column(&what, c, &schema)
                 })?);
             }
             let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), idx);

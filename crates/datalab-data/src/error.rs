@@ -74,6 +74,15 @@ impl DataError {
         }
     }
 
+    /// `what` has no column `column`: a usage error listing the columns it does have.
+    pub fn unknown_column(what: &str, column: &str, schema: &arrow_schema::Schema) -> Self {
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        DataError::usage(format!(
+            "{what} has no column '{column}'; its columns are: {}",
+            names.join(", ")
+        ))
+    }
+
     /// True when the mistake is in how datalab was called rather than in the data or the system.
     pub fn is_usage(&self) -> bool {
         matches!(self, DataError::Usage(_))

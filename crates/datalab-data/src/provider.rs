@@ -267,15 +267,7 @@ impl Grouper {
             .chain(query.sums.iter().map(String::as_str))
         {
             if !known(c) {
-                return Err(DataError::usage(format!(
-                    "unknown column '{c}'; the columns are: {}",
-                    schema
-                        .fields()
-                        .iter()
-                        .map(|f| f.name().as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
+                return Err(DataError::unknown_column("the table", c, schema));
             }
         }
         for s in &query.sums {

@@ -184,17 +184,7 @@ pub fn anonymize_cmd(home: &LabHome, a: &AnonymizeArgs, json_out: bool) -> Resul
         schema
             .field_with_name(c)
             .map(|f| f.data_type().clone())
-            .map_err(|_| {
-                DataError::usage(format!(
-                    "unknown column '{c}'; the columns are: {}",
-                    schema
-                        .fields()
-                        .iter()
-                        .map(|f| f.name().as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            })
+            .map_err(|_| DataError::unknown_column(&data.label(), c, &schema))
     };
     let mut quasi_identifiers = Vec::new();
     let mut built = Vec::new();

@@ -181,6 +181,22 @@ fn run_assessment(data: &Data, today: Option<&str>, quiet: bool) -> Result<Asses
     Ok(a)
 }
 
+fn print_roles(a: &Assessment) {
+    let rows: Vec<Vec<String>> = a
+        .roles
+        .iter()
+        .map(|r| {
+            vec![
+                r.column.clone(),
+                role_name(r.suggestion.role),
+                format!("{:.2}", r.suggestion.confidence),
+                r.suggestion.reason.clone(),
+            ]
+        })
+        .collect();
+    print_table(&["column", "suggested role", "confidence", "reason"], &rows);
+}
+
 fn role_name(r: ColumnRole) -> String {
     serde_json::to_value(r)
         .ok()
@@ -253,19 +269,7 @@ pub fn assess_cmd(home: &LabHome, a: &AssessArgs, json_out: bool) -> Result<Exit
         }
     }
     println!();
-    let rows: Vec<Vec<String>> = assessment
-        .roles
-        .iter()
-        .map(|r| {
-            vec![
-                r.column.clone(),
-                role_name(r.suggestion.role),
-                format!("{:.2}", r.suggestion.confidence),
-                r.suggestion.reason.clone(),
-            ]
-        })
-        .collect();
-    print_table(&["column", "suggested role", "confidence", "reason"], &rows);
+    print_roles(&assessment);
     let problems: Vec<_> = q
         .dimensions
         .iter()
@@ -458,19 +462,7 @@ pub fn roles_cmd(home: &LabHome, a: &RolesArgs, json_out: bool) -> Result<ExitCo
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(asm) = &assessment {
-        let rows: Vec<Vec<String>> = asm
-            .roles
-            .iter()
-            .map(|r| {
-                vec![
-                    r.column.clone(),
-                    role_name(r.suggestion.role),
-                    format!("{:.2}", r.suggestion.confidence),
-                    r.suggestion.reason.clone(),
-                ]
-            })
-            .collect();
-        print_table(&["column", "suggested role", "confidence", "reason"], &rows);
+        print_roles(asm);
     }
     if let Some(path) = &a.write {
         println!(

@@ -2,12 +2,16 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-pub fn bytes(len: u64, message: &str, quiet: bool) -> ProgressBar {
-    let target = if quiet {
+fn draw_target(quiet: bool) -> ProgressDrawTarget {
+    if quiet {
         ProgressDrawTarget::hidden()
     } else {
         ProgressDrawTarget::stderr()
-    };
+    }
+}
+
+pub fn bytes(len: u64, message: &str, quiet: bool) -> ProgressBar {
+    let target = draw_target(quiet);
     let bar = ProgressBar::with_draw_target(Some(len), target);
     bar.set_style(
         ProgressStyle::with_template(
@@ -21,11 +25,7 @@ pub fn bytes(len: u64, message: &str, quiet: bool) -> ProgressBar {
 }
 
 pub fn rows(message: &str, quiet: bool) -> ProgressBar {
-    let target = if quiet {
-        ProgressDrawTarget::hidden()
-    } else {
-        ProgressDrawTarget::stderr()
-    };
+    let target = draw_target(quiet);
     let bar = ProgressBar::with_draw_target(None, target);
     bar.set_style(
         ProgressStyle::with_template("{msg} {human_pos} rows ({per_sec})")
@@ -37,11 +37,7 @@ pub fn rows(message: &str, quiet: bool) -> ProgressBar {
 
 /// A spinner for steps whose length is unknown (hashing, verifying).
 pub fn spinner(message: &str, quiet: bool) -> ProgressBar {
-    let target = if quiet {
-        ProgressDrawTarget::hidden()
-    } else {
-        ProgressDrawTarget::stderr()
-    };
+    let target = draw_target(quiet);
     let bar = ProgressBar::with_draw_target(None, target);
     bar.set_style(
         ProgressStyle::with_template("{spinner} {msg} ({elapsed})")

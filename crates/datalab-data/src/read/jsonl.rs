@@ -9,7 +9,8 @@ use arrow_schema::SchemaRef;
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
-use super::cells::{ColumnSpec, NullTokens, TextBatch, TypeGuess, build_column};
+use super::build_batch;
+use super::cells::{ColumnSpec, NullTokens, TextBatch, TypeGuess};
 use super::source::{Compression, Encoding, SourceDigest, SourceTap, open_text};
 use super::{BatchSource, ReadOptions, ReadReport, SkippedRows, finish_schema};
 use crate::error::{Context, DataError, Result};
@@ -243,26 +244,15 @@ impl BatchSource for JsonlBatches {
             return Ok(None);
         }
         self.lines = Some(lines);
-        let mut columns = Vec::with_capacity(self.specs.len());
-        for (c, spec) in self.specs.iter().enumerate() {
-            let col = build_column(&self.batch, self.source_cols[c], spec, &self.nulls).map_err(
-                |e| DataError::BadCell {
-                    path: self.path.clone(),
-                    line: self.batch.lines[e.row],
-                    column: self.schema.field(c).name().clone(),
-                    message: format!(
-                        "{} (the column's type is {}; set another type for it in a --schema file, \
-                     or infer from more rows with --infer-rows)",
-                        e.message,
-                        spec.ty.name()
-                    ),
-                },
-            )?;
-            columns.push(col);
-        }
-        RecordBatch::try_new(self.schema.clone(), columns)
-            .ctx(|| "building a record batch".to_string())
-            .map(Some)
+        build_batch(
+            &self.path,
+            &self.batch,
+            &self.schema,
+            &self.specs,
+            &self.source_cols,
+            &self.nulls,
+        )
+        .map(Some)
     }
 
     fn bytes_read(&self) -> u64 {

@@ -353,6 +353,36 @@ pub(crate) fn finish_schema(
     })
 }
 
+/// Types the selected columns of a text batch. A cell that does not parse stops the read with
+/// its line, column and the two ways out.
+pub(crate) fn build_batch(
+    path: &Path,
+    batch: &cells::TextBatch,
+    schema: &SchemaRef,
+    specs: &[ColumnSpec],
+    source_cols: &[usize],
+    nulls: &NullTokens,
+) -> Result<RecordBatch> {
+    let mut columns = Vec::with_capacity(specs.len());
+    for (c, spec) in specs.iter().enumerate() {
+        let col = cells::build_column(batch, source_cols[c], spec, nulls).map_err(|e| {
+            DataError::BadCell {
+                path: path.to_path_buf(),
+                line: batch.lines[e.row],
+                column: schema.field(c).name().clone(),
+                message: format!(
+                    "{} (the column's type is {}; set another type for it in a --schema file, \
+                     or infer from more rows with --infer-rows)",
+                    e.message,
+                    spec.ty.name()
+                ),
+            }
+        })?;
+        columns.push(col);
+    }
+    RecordBatch::try_new(schema.clone(), columns).ctx(|| "building a record batch".to_string())
+}
+
 fn column_indexes(path: &Path, names: &[String], wanted: Option<&[String]>) -> Result<Vec<usize>> {
     match wanted {
         None => Ok((0..names.len()).collect()),
