@@ -22,6 +22,15 @@ fn esc(s: &str) -> String {
     out
 }
 
+/// A value as shown in a table: missing values are named, not left blank.
+fn shown(s: &str) -> String {
+    if s.is_empty() {
+        "(empty)".into()
+    } else {
+        esc(s)
+    }
+}
+
 fn num(x: f64) -> String {
     if x.is_finite() {
         format!("{x:.4}")
