@@ -109,8 +109,8 @@ pub fn render(report: &AnonymizationReport, source: &str) -> String {
             .map(|e| {
                 format!(
                     "<code>{}</code> → <code>{}</code>",
-                    esc(&e.value),
-                    esc(&e.label)
+                    shown(&e.value),
+                    shown(&e.label)
                 )
             })
             .collect();
