@@ -8,4 +8,5 @@ pub mod lattice;
 pub mod metric;
 pub mod model;
 pub mod report_html;
+pub mod risk;
 pub mod search;
