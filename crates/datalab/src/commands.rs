@@ -36,6 +36,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check(a) => crate::assess_cmds::check_cmd(&home, &a, json),
         Command::Roles(a) => crate::assess_cmds::roles_cmd(&home, &a, json),
         Command::Anonymize(a) => crate::anonymize_cmd::anonymize_cmd(&home, &a, json),
+        Command::Risk(a) => crate::risk_cmd::risk_cmd(&home, &a, json),
     }
 }
 

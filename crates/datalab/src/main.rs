@@ -4,6 +4,7 @@ mod anonymize_cmd;
 mod assess_cmds;
 mod commands;
 mod progress;
+mod risk_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +53,34 @@ pub enum Command {
     /// Anonymise quasi-identifiers to k-anonymity (and l-diversity, t-closeness) with the least
     /// information loss: generalisation hierarchies, suppression, optimal lattice search.
     Anonymize(AnonymizeArgs),
+    /// Re-identification risk of a container or file under the prosecutor, journalist and
+    /// marketer models, with population-uniqueness estimates and a verdict against thresholds.
+    Risk(RiskArgs),
+}
+
+#[derive(Args)]
+pub struct RiskArgs {
+    /// A container (NAME or NAME@VERSION) or a data file.
+    pub data: String,
+    /// Quasi-identifiers, comma-separated (default: the container's quasi_identifier roles).
+    #[arg(long, value_delimiter = ',')]
+    pub qi: Vec<String>,
+    /// Size of the population the data was sampled from.
+    #[arg(long, conflicts_with = "population")]
+    pub population_size: Option<u64>,
+    /// A population preset: USA, EU, or an EU member state code (SE, DK, NL, DE, …).
+    #[arg(long)]
+    pub population: Option<String>,
+    /// Highest acceptable re-identification risk of any record (default 0.09, the European
+    /// Medicines Agency's threshold for clinical-report publication).
+    #[arg(long, default_value_t = 0.09)]
+    pub max_risk: f64,
+    /// Highest acceptable average risk.
+    #[arg(long, default_value_t = 0.05)]
+    pub avg_risk: f64,
+    /// Highest acceptable share of population uniques (with a population).
+    #[arg(long, default_value_t = 0.01)]
+    pub population_uniqueness: f64,
 }
 
 #[derive(Args)]

@@ -389,3 +389,45 @@ fn anonymize_the_demo_with_recorded_roles_and_default_hierarchies() {
     ]);
     assert_ne!(code, 0, "{err}");
 }
+
+#[test]
+fn risk_reports_sample_numbers_and_a_verdict() {
+    let lab = Lab::new();
+    let data = lab.path("r.csv");
+    // Classes on (sex, zip): (F, 111) × 3, (M, 222) × 1 → 2 classes, 1 sample unique.
+    std::fs::write(&data, "sex,zip,diag\nF,111,x\nF,111,y\nF,111,z\nM,222,x\n").unwrap();
+    let (code, out, err) = lab.run(&["--json", "risk", s(&data), "--qi", "sex,zip"]);
+    assert_eq!(
+        code, 1,
+        "the unique record exceeds the default thresholds: {err}"
+    );
+    let r: Value = serde_json::from_str(&out).unwrap();
+    let sample = &r["report"]["sample"];
+    assert_eq!(
+        (
+            sample["records"].as_u64(),
+            sample["classes"].as_u64(),
+            sample["sample_uniques"].as_u64()
+        ),
+        (Some(4), Some(2), Some(1))
+    );
+    assert_eq!(sample["highest_risk"].as_f64(), Some(1.0));
+    assert_eq!(sample["average_prosecutor_risk"].as_f64(), Some(0.5));
+    assert_eq!(r["verdict"]["passed"], false);
+    assert!(r["dpia_paragraph"].as_str().unwrap().contains("sex, zip"));
+    let (code, _, _) = lab.run(&[
+        "risk",
+        s(&data),
+        "--qi",
+        "sex,zip",
+        "--max-risk",
+        "1",
+        "--avg-risk",
+        "1",
+    ]);
+    assert_eq!(code, 0);
+    let (code, _, err) = lab.run(&["risk", s(&data), "--qi", "sex", "--population", "Atlantis"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = lab.run(&["risk", s(&data), "--qi", "nope"]);
+    assert_eq!(code, 2, "{err}");
+}
