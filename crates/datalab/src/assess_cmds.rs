@@ -168,9 +168,7 @@ fn run_assessment(data: &Data, today: Option<&str>, quiet: bool) -> Result<Asses
     // Hashing a source file runs beside the profiling instead of before it.
     let (a, source) = std::thread::scope(|scope| {
         let source = scope.spawn(|| data.source());
-        let mut placeholder = data.source_without_hash();
-        placeholder.sha256 = None;
-        let a = assess(&open, placeholder, data.manifest(), opts);
+        let a = assess(&open, data.source_without_hash(), data.manifest(), opts);
         (a, source.join())
     });
     bar.finish_and_clear();
