@@ -25,7 +25,7 @@ pub const PARQUET_ROW_GROUP_ROWS: usize = 128 * 1024;
 pub struct AtomicFile {
     tmp: PathBuf,
     target: PathBuf,
-    file: Option<File>,
+    file: File,
 }
 
 impl AtomicFile {
@@ -54,29 +54,19 @@ impl AtomicFile {
         Ok(AtomicFile {
             tmp,
             target: target.to_path_buf(),
-            file: Some(file),
+            file,
         })
     }
 
+    /// The temporary file, to write into (also through a writer borrowing it).
     pub fn file(&mut self) -> &mut File {
-        self.file.as_mut().expect("file present until commit")
+        &mut self.file
     }
 
-    /// Hands the open file to a writer; give it back to [`AtomicFile::commit_file`].
-    pub fn take_file(&mut self) -> File {
-        self.file.take().expect("file present until commit")
-    }
-
-    pub fn commit_file(mut self, file: File) -> Result<()> {
-        self.file = Some(file);
-        self.commit()
-    }
-
-    pub fn commit(mut self) -> Result<()> {
-        let file = self.file.take().expect("file present until commit");
-        file.sync_all()
+    pub fn commit(self) -> Result<()> {
+        self.file
+            .sync_all()
             .ctx(|| format!("writing {}", self.tmp.display()))?;
-        drop(file);
         fs::rename(&self.tmp, &self.target)
             .ctx(|| format!("renaming into {}", self.target.display()))?;
         sync_parent(&self.target);
@@ -277,20 +267,21 @@ pub fn write_file(
     batches: impl IntoIterator<Item = Result<RecordBatch>>,
 ) -> Result<u64> {
     let mut target = AtomicFile::create(path)?;
-    let file = target.take_file();
-    let mut writer = BatchWriter::new(format, BufWriter::with_capacity(1 << 20, file), schema)?;
+    let mut writer = BatchWriter::new(
+        format,
+        BufWriter::with_capacity(1 << 20, target.file()),
+        schema,
+    )?;
     let mut rows = 0u64;
     for batch in batches {
         let batch = batch?;
         rows += batch.num_rows() as u64;
         writer.write(&batch)?;
     }
-    let buf = writer.finish()?;
-    let file = buf.into_inner().map_err(|e| DataError::Io {
-        context: format!("writing {}", path.display()),
-        source: e.into_error(),
-    })?;
-    target.commit_file(file)?;
+    let mut buf = writer.finish()?;
+    buf.flush().ctx(|| format!("writing {}", path.display()))?;
+    drop(buf);
+    target.commit()?;
     Ok(rows)
 }
 
