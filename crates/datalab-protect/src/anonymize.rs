@@ -26,6 +26,7 @@ use crate::hierarchy::{Hierarchy, HierarchyError};
 use crate::lattice::Lattice;
 use crate::metric::{MetricEngine, MetricKind};
 use crate::model::{self, ClassView, ModelSpec, ReleaseView, SensitiveColumn};
+use crate::risk_section::{RiskSection, RiskSettings};
 use crate::search::{self, SearchBudget, SearchMode};
 
 /// Errors of the anonymisation engine. Messages name the attribute, value, model or option at
@@ -89,6 +90,8 @@ pub struct AnonymizeConfig {
     pub suppressed: SuppressedRecords,
     /// `None`: optimal search (an error for lattices too large to enumerate).
     pub budget: Option<SearchBudget>,
+    /// Thresholds and population for the report's risk section.
+    pub risk: RiskSettings,
 }
 
 /// The report of one anonymisation (serialised as `report.json`; see `docs/anonymisation.md`).
@@ -110,6 +113,8 @@ pub struct AnonymizationReport {
     pub class_sizes: ClassSizeReport,
     pub models: Vec<ModelReport>,
     pub search: SearchReport,
+    /// Re-identification risk before and after, with the verdict and a DPIA paragraph.
+    pub risk: RiskSection,
     pub warnings: Vec<String>,
 }
 
@@ -252,6 +257,7 @@ pub fn anonymize(
         &schema, &batches, &table, config, &prepared, &detailed, &flags,
     )?;
     let model_reports = verify_output(&output, config, &prepared)?;
+    let risk = risk_section(&table, &output, config)?;
 
     let report = build_report(
         config,
@@ -265,8 +271,39 @@ pub fn anonymize(
         threads,
         search_time,
         started.elapsed(),
+        risk,
     );
     Ok((output, report))
+}
+
+/// Risk before (input) and after (output, where `*` rows form a class) over the
+/// quasi-identifiers.
+fn risk_section(
+    input: &MemoryTable,
+    output: &[RecordBatch],
+    config: &AnonymizeConfig,
+) -> Result<RiskSection, ProtectError> {
+    let qis: Vec<String> = config
+        .quasi_identifiers
+        .iter()
+        .map(|(n, _)| n.clone())
+        .collect();
+    let query = GroupQuery {
+        group_by: qis.iter().map(|q| GroupBy::column(q.as_str())).collect(),
+        sums: Vec::new(),
+    };
+    let before = input.group_counts(&query)?.counts;
+    let after = match output.first() {
+        Some(first) => {
+            MemoryTable::new(first.schema(), output.to_vec())
+                .group_counts(&query)?
+                .counts
+        }
+        None => Vec::new(),
+    };
+    let label = config.risk.data_label.as_deref().unwrap_or("the data");
+    crate::risk_section::section(label, &qis, &before, &after, &config.risk)
+        .map_err(|e| ProtectError::Usage(e.to_string()))
 }
 
 fn validate(schema: &SchemaRef, config: &AnonymizeConfig) -> Result<(), ProtectError> {
@@ -929,6 +966,8 @@ fn verify_output(
         records: ctx.records,
         suppressed: ctx.records - rows as u64,
         class_sizes: &sizes,
+        // The classes were read from the output itself: `*` rows are already one of them.
+        suppressed_kept: false,
     };
     for (m, model) in ctx.models.iter().enumerate() {
         if model.is_release_level() && !model.check_release(&release) {
@@ -951,6 +990,7 @@ fn build_report(
     threads: usize,
     search_time: Duration,
     total: Duration,
+    risk: RiskSection,
 ) -> AnonymizationReport {
     let ctx = &prepared.ctx;
     let table = &node.table;
@@ -1067,6 +1107,7 @@ fn build_report(
             search_ms: search_time.as_secs_f64() * 1000.0,
             total_ms: total.as_secs_f64() * 1000.0,
         },
+        risk,
         warnings,
     }
 }
@@ -1140,6 +1181,7 @@ mod tests {
             metric: MetricKind::default(),
             suppressed: SuppressedRecords::Star,
             budget: None,
+            risk: Default::default(),
         };
         let (out, report) = anonymize(schema, batches, &config).unwrap();
         assert_eq!(report.records, 9);
@@ -1201,6 +1243,7 @@ mod tests {
             metric: MetricKind::default(),
             suppressed: SuppressedRecords::Star,
             budget: None,
+            risk: Default::default(),
         };
         let err = anonymize(schema.clone(), vec![batch.clone()], &config).unwrap_err();
         assert!(err.to_string().contains("search budget"), "{err}");
@@ -1256,6 +1299,7 @@ mod tests {
             metric: MetricKind::Height,
             suppressed: SuppressedRecords::Star,
             budget: None,
+            risk: Default::default(),
         };
         let err = anonymize(schema.clone(), vec![batch.clone()], &config).unwrap_err();
         assert!(err.to_string().contains("empty cells"), "{err}");
@@ -1281,6 +1325,7 @@ mod tests {
             metric: MetricKind::default(),
             suppressed: SuppressedRecords::Star,
             budget: None,
+            risk: Default::default(),
         };
         let run = |c: &AnonymizeConfig| {
             anonymize(schema.clone(), batches.clone(), c)

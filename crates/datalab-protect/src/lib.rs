@@ -9,4 +9,5 @@ pub mod metric;
 pub mod model;
 pub mod report_html;
 pub mod risk;
+pub mod risk_section;
 pub mod search;

@@ -49,6 +49,15 @@ pub enum ModelSpec {
         t: f64,
         distance: GroundDistance,
     },
+    /// Prosecutor model: no released record has a re-identification risk (1 / class size) above
+    /// `threshold` — e.g. 0.09, the European Medicines Agency's threshold.
+    MaxRisk { threshold: f64 },
+    /// Prosecutor model: the average risk over released records (classes / records) is at most
+    /// `threshold`.
+    AverageRisk { threshold: f64 },
+    /// The estimated share of population uniques (Dankar et al.'s rule, docs/risk.md) among a
+    /// population of `population` people is at most `threshold`.
+    PopulationUniqueness { threshold: f64, population: u64 },
 }
 
 /// The ground distance of t-closeness (Li, Li, Venkatasubramanian 2007).
@@ -74,6 +83,9 @@ impl ModelSpec {
             | ModelSpec::EntropyLDiversity { attribute, .. }
             | ModelSpec::RecursiveClDiversity { attribute, .. }
             | ModelSpec::TCloseness { attribute, .. } => Some(attribute),
+            ModelSpec::MaxRisk { .. }
+            | ModelSpec::AverageRisk { .. }
+            | ModelSpec::PopulationUniqueness { .. } => None,
         }
     }
 
@@ -165,6 +177,25 @@ impl ModelSpec {
             ModelSpec::TCloseness { attribute, t, .. } if !(0.0..=1.0).contains(t) => bad(format!(
                 "t-closeness for '{attribute}' needs t between 0 and 1 (got {t})"
             )),
+            ModelSpec::MaxRisk { threshold } | ModelSpec::AverageRisk { threshold }
+                if !(*threshold > 0.0 && *threshold <= 1.0) =>
+            {
+                bad(format!(
+                    "a risk threshold must be above 0 and at most 1 (got {threshold}); 0.09 is \
+                     the European Medicines Agency's maximum risk"
+                ))
+            }
+            ModelSpec::PopulationUniqueness { threshold, .. }
+                if !(*threshold > 0.0 && *threshold <= 1.0) =>
+            {
+                bad(format!(
+                    "the population-uniqueness threshold must be above 0 and at most 1 (got \
+                     {threshold}), e.g. 0.01"
+                ))
+            }
+            ModelSpec::PopulationUniqueness { population: 0, .. } => {
+                bad("population uniqueness needs a population size above 0".into())
+            }
             _ => Ok(()),
         }
     }
@@ -201,6 +232,21 @@ pub struct ReleaseView<'a> {
     pub suppressed: u64,
     /// Sizes of the released (not suppressed) classes.
     pub class_sizes: &'a [u64],
+    /// Whether suppressed records stay in the output (as `*`), where they read as one class.
+    pub suppressed_kept: bool,
+}
+
+impl ReleaseView<'_> {
+    /// Class sizes of the output as an attacker sees it: the released classes plus, when
+    /// suppressed records are kept as `*`, one class holding them (conservative: a released
+    /// all-`*` class would merge with it).
+    pub fn output_class_sizes(&self) -> Vec<u64> {
+        let mut sizes = self.class_sizes.to_vec();
+        if self.suppressed_kept && self.suppressed > 0 {
+            sizes.push(self.suppressed);
+        }
+        sizes
+    }
 }
 
 /// A privacy model. Implement this to add a model (for example a risk threshold); see the
@@ -333,9 +379,106 @@ pub(crate) fn compile(
                 };
                 out.push(model);
             }
+            ModelSpec::MaxRisk { threshold } => out.push(Box::new(MaxRisk {
+                threshold: *threshold,
+                // 1/size ≤ t ⇔ size ≥ 1/t; the epsilon keeps 1/0.2 = 5 from rounding up to 6.
+                min_size: ((1.0 / threshold) - 1e-9).ceil().max(1.0) as u64,
+            })),
+            ModelSpec::AverageRisk { threshold } => out.push(Box::new(AverageRisk {
+                threshold: *threshold,
+            })),
+            ModelSpec::PopulationUniqueness {
+                threshold,
+                population,
+            } => out.push(Box::new(PopulationUniqueness {
+                threshold: *threshold,
+                population: *population,
+            })),
         }
     }
     Ok(out)
+}
+
+/// Highest prosecutor risk ≤ threshold: a class-level model, k-anonymity with k = ⌈1/t⌉.
+#[derive(Debug)]
+struct MaxRisk {
+    threshold: f64,
+    min_size: u64,
+}
+
+impl PrivacyModel for MaxRisk {
+    fn name(&self) -> String {
+        format!("highest risk ≤ {}", self.threshold)
+    }
+    fn check_class(&self, class: &ClassView<'_>) -> bool {
+        class.size >= self.min_size
+    }
+    fn survives_merging(&self) -> bool {
+        true
+    }
+    fn holds_for_unions(&self) -> bool {
+        true
+    }
+}
+
+/// Average prosecutor risk of the output ≤ threshold: judged on the release as a whole.
+#[derive(Debug)]
+struct AverageRisk {
+    threshold: f64,
+}
+
+impl PrivacyModel for AverageRisk {
+    fn name(&self) -> String {
+        format!("average risk ≤ {}", self.threshold)
+    }
+    fn check_class(&self, _class: &ClassView<'_>) -> bool {
+        true
+    }
+    fn is_release_level(&self) -> bool {
+        true
+    }
+    fn check_release(&self, release: &ReleaseView<'_>) -> bool {
+        let sizes = release.output_class_sizes();
+        let records: u64 = sizes.iter().sum();
+        // Nothing released, nothing to re-identify.
+        records == 0 || sizes.len() as f64 / records as f64 <= self.threshold
+    }
+}
+
+/// Estimated population uniques (Dankar et al.'s rule) ≤ threshold: judged on the release.
+#[derive(Debug)]
+struct PopulationUniqueness {
+    threshold: f64,
+    population: u64,
+}
+
+impl PrivacyModel for PopulationUniqueness {
+    fn name(&self) -> String {
+        format!(
+            "population uniqueness ≤ {} (population {})",
+            self.threshold, self.population
+        )
+    }
+    fn check_class(&self, _class: &ClassView<'_>) -> bool {
+        true
+    }
+    fn is_release_level(&self) -> bool {
+        true
+    }
+    fn check_release(&self, release: &ReleaseView<'_>) -> bool {
+        let sizes = release.output_class_sizes();
+        if sizes.iter().all(|&s| s == 0) {
+            return true;
+        }
+        if !sizes.contains(&1) {
+            return true;
+        }
+        // An estimator that is not applicable proves nothing: the release fails.
+        match crate::risk::population_uniqueness(&sizes, self.population) {
+            Ok(p) => p.dankar.share.is_some_and(|s| s <= self.threshold),
+            Err(_) => false,
+        }
+    }
 }
 
 #[derive(Debug)]

@@ -5,6 +5,8 @@
 use std::fmt::Write;
 
 use crate::anonymize::AnonymizationReport;
+use crate::risk::{Estimate, RiskReport};
+use crate::risk_section::{RiskAnalysis, RiskCheck, RiskSection};
 
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -179,6 +181,7 @@ pub fn render(report: &AnonymizationReport, source: &str) -> String {
             );
         }
     }
+    risk_section_html(&mut h, &report.risk);
     if !report.warnings.is_empty() {
         h.push_str("<h2>Warnings</h2><ul>");
         for w in &report.warnings {
@@ -195,6 +198,208 @@ pub fn render(report: &AnonymizationReport, source: &str) -> String {
         report.max_suppressed_records,
         report.search.threads,
         report.search.search_ms
+    );
+    h
+}
+
+/// A share as a percentage with enough digits for small values.
+fn pct(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.4}%", 100.0 * x)
+    } else {
+        "n/a".into()
+    }
+}
+
+fn estimate(e: &Estimate) -> String {
+    match (e.share, &e.not_applicable) {
+        (Some(x), _) => format!("{x:.7} ({})", pct(x)),
+        (None, Some(why)) => format!("<span class=\"muted\">not applicable — {}</span>", esc(why)),
+        (None, None) => "<span class=\"muted\">not applicable</span>".into(),
+    }
+}
+
+/// Rows of the risk table for one or two reports (before → after).
+fn risk_rows(h: &mut String, columns: &[(&str, &RiskReport)]) {
+    h.push_str("<table><tr><th>measure</th>");
+    for (name, _) in columns {
+        let _ = write!(h, "<th>{}</th>", esc(name));
+    }
+    h.push_str("</tr>");
+    let row = |h: &mut String, label: &str, f: &dyn Fn(&RiskReport) -> String| {
+        let _ = write!(h, "<tr><td>{label}</td>");
+        for (_, r) in columns {
+            let _ = write!(h, "<td>{}</td>", f(r));
+        }
+        h.push_str("</tr>");
+    };
+    row(h, "records", &|r| r.sample.records.to_string());
+    row(h, "equivalence classes", &|r| r.sample.classes.to_string());
+    row(h, "sample uniques", &|r| {
+        format!(
+            "{} ({})",
+            r.sample.sample_uniques,
+            pct(r.sample.sample_uniques_share)
+        )
+    });
+    row(h, "highest risk (prosecutor)", &|r| {
+        num(r.sample.highest_risk)
+    });
+    row(h, "records at the highest risk", &|r| {
+        r.sample.records_at_highest_risk.to_string()
+    });
+    row(h, "average risk (prosecutor)", &|r| {
+        format!("{:.6}", r.sample.average_prosecutor_risk)
+    });
+    row(h, "marketer risk", &|r| {
+        format!("{:.6}", r.sample.marketer_risk)
+    });
+    row(h, "records above the highest-risk threshold", &|r| {
+        format!(
+            "{} ({})",
+            r.sample.records_above_threshold,
+            pct(r.sample.records_above_threshold_share)
+        )
+    });
+    if columns.iter().any(|(_, r)| r.population.is_some()) {
+        let est = |pick: fn(&crate::risk::PopulationRisk) -> &Estimate| {
+            move |r: &RiskReport| {
+                r.population
+                    .as_ref()
+                    .map_or("—".into(), |p| estimate(pick(p)))
+            }
+        };
+        row(h, "sampling fraction", &|r| {
+            r.population
+                .as_ref()
+                .map_or("—".into(), |p| format!("{:.6}", p.sampling_fraction))
+        });
+        row(h, "population uniques: Pitman", &est(|p| &p.pitman));
+        row(h, "population uniques: Zayatz", &est(|p| &p.zayatz));
+        row(h, "population uniques: SNB", &est(|p| &p.snb));
+        row(h, "population uniques: Dankar's rule", &|r| {
+            r.population.as_ref().map_or("—".into(), |p| {
+                format!(
+                    "{} <span class=\"muted\">({})</span>",
+                    estimate(&p.dankar),
+                    p.dankar_choice
+                        .map(|c| format!("{c:?}").to_lowercase())
+                        .unwrap_or_else(|| "none".into())
+                )
+            })
+        });
+    }
+    h.push_str("</table>");
+}
+
+fn checks_html(h: &mut String, checks: &[RiskCheck]) {
+    h.push_str("<table><tr><th>measure</th><th>value</th><th>threshold</th><th>verdict</th></tr>");
+    for c in checks {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{:.6}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
+            esc(&c.measure),
+            c.value,
+            c.threshold,
+            if c.passed { "ok" } else { "bad" },
+            if c.passed { "within" } else { "above" }
+        );
+    }
+    h.push_str("</table>");
+}
+
+fn assumptions_html(h: &mut String, assumptions: &[String]) {
+    h.push_str("<h3>Attacker models and assumptions</h3><ul>");
+    for a in assumptions {
+        let _ = write!(h, "<li>{}</li>", esc_long(a));
+    }
+    h.push_str("</ul>");
+}
+
+/// Like `esc` but for whole sentences and paragraphs (no length cut).
+fn esc_long(s: &str) -> String {
+    s.chars()
+        .collect::<Vec<_>>()
+        .chunks(120)
+        .map(|c| esc(&c.iter().collect::<String>()))
+        .collect()
+}
+
+fn dpia_html(h: &mut String, paragraph: &str) {
+    let _ = write!(
+        h,
+        "<h3>For the data-protection impact assessment</h3><div class=\"card\"><p>{}</p></div>",
+        esc_long(paragraph)
+    );
+}
+
+/// The risk section of the anonymisation report.
+fn risk_section_html(h: &mut String, r: &RiskSection) {
+    let _ = write!(
+        h,
+        "<h2>Re-identification risk</h2><p class=\"{}\">{}</p>",
+        if r.passed { "ok" } else { "bad" },
+        if r.passed {
+            "✔ The released data is within every risk threshold."
+        } else {
+            "✘ The released data exceeds a risk threshold (or nothing was released)."
+        }
+    );
+    assumptions_html(h, &r.assumptions);
+    match &r.after {
+        Some(after) => risk_rows(h, &[("before", &r.before), ("after", after)]),
+        None => risk_rows(h, &[("before", &r.before)]),
+    }
+    checks_html(h, &r.checks);
+    dpia_html(h, &r.dpia_paragraph);
+}
+
+/// The self-contained report of `datalab risk` (risk.html).
+pub fn render_risk(r: &RiskAnalysis) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Re-identification risk — {src}</title>\
+         <style>{STYLE}</style></head><body><div class=\"muted\">RE-IDENTIFICATION RISK REPORT</div><h1>{src}</h1>\
+         <div class=\"card\"><p style=\"font-size:18px\" class=\"{cls}\">{verdict}</p><p>Quasi-identifiers: {qi}.</p></div>",
+        src = esc(&r.data),
+        cls = if r.passed { "ok" } else { "bad" },
+        verdict = if r.passed {
+            "✔ Within every risk threshold"
+        } else {
+            "✘ Above a risk threshold"
+        },
+        qi = r
+            .quasi_identifiers
+            .iter()
+            .map(|q| format!("<code>{}</code>", esc(q)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    h.push_str("<h2>Verdict</h2>");
+    checks_html(&mut h, &r.checks);
+    assumptions_html(&mut h, &r.assumptions);
+    h.push_str("<h2>Measures</h2>");
+    risk_rows(&mut h, &[("value", &r.report)]);
+    if let Some(j) = &r.journalist {
+        let _ = write!(
+            h,
+            "<h2>Journalist risk against the population table</h2><table>\
+             <tr><td>population records</td><td>{}</td></tr><tr><td>highest risk</td><td>{}</td></tr>\
+             <tr><td>average risk</td><td>{:.6}</td></tr><tr><td>records above {}</td><td>{} ({})</td></tr>\
+             <tr><td>sample classes missing from (or smaller in) the population table</td><td>{}</td></tr></table>",
+            j.population_records,
+            num(j.highest_risk),
+            j.average_risk,
+            j.threshold,
+            j.records_above_threshold,
+            pct(j.records_above_threshold_share),
+            j.inconsistent_classes
+        );
+    }
+    dpia_html(&mut h, &r.dpia_paragraph);
+    h.push_str(
+        "<p class=\"muted\">Estimators and their applicability are described in docs/risk.md.</p></body></html>",
     );
     h
 }

@@ -13,7 +13,50 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use datalab_data::DataError;
 use datalab_data::provider::{AggregateProvider, GroupBy, GroupQuery, MemoryTable};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// Population presets: ARX's USA figure, and EU figures (Eurostat, 1 January 2024, rounded to the
+/// thousand). Pass --population-size for an exact figure.
+pub const POPULATION_PRESETS: &[(&str, u64)] = &[
+    ("USA", 317_238_626),
+    ("EU", 449_206_000),
+    ("AT", 9_159_000),
+    ("BE", 11_832_000),
+    ("BG", 6_445_000),
+    ("HR", 3_862_000),
+    ("CY", 934_000),
+    ("CZ", 10_901_000),
+    ("DK", 5_961_000),
+    ("EE", 1_375_000),
+    ("FI", 5_604_000),
+    ("FR", 68_402_000),
+    ("DE", 83_445_000),
+    ("GR", 10_397_000),
+    ("HU", 9_585_000),
+    ("IE", 5_271_000),
+    ("IT", 58_990_000),
+    ("LV", 1_872_000),
+    ("LT", 2_886_000),
+    ("LU", 672_000),
+    ("MT", 563_000),
+    ("NL", 17_943_000),
+    ("PL", 36_621_000),
+    ("PT", 10_640_000),
+    ("RO", 19_064_000),
+    ("SK", 5_425_000),
+    ("SI", 2_124_000),
+    ("ES", 48_620_000),
+    ("SE", 10_552_000),
+];
+
+/// The population of a preset region (`USA`, `EU` or an EU member state's ISO code).
+pub fn population_preset(code: &str) -> Option<u64> {
+    let code = code.trim().to_ascii_uppercase();
+    POPULATION_PRESETS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|&(_, n)| n)
+}
 
 /// Errors of the risk analysis: all are usage errors (bad input or options).
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +86,160 @@ pub fn class_sizes(
     Ok(table.group_counts(&query)?.counts)
 }
 
+/// Each record's equivalence class over the quasi-identifiers.
+pub struct RowClasses {
+    /// Class index of every row, in input order.
+    pub class_of_row: Vec<u32>,
+    /// Records per class.
+    pub sizes: Vec<u64>,
+    /// The quasi-identifier values of each class (`None` for null), in `qis` order.
+    pub keys: Vec<Vec<Option<String>>>,
+}
+
+/// Assigns every row its class over `qis` (values compared by their text form, nulls as a value).
+pub fn row_classes(table: &MemoryTable, qis: &[String]) -> Result<RowClasses, RiskError> {
+    if qis.is_empty() {
+        return Err(RiskError::Usage(
+            "risk analysis needs at least one quasi-identifier".into(),
+        ));
+    }
+    let columns = qis
+        .iter()
+        .map(|q| table.encoded(q))
+        .collect::<Result<Vec<_>, DataError>>()?;
+    let rows = table.rows();
+    let mut index: rustc_hash::FxHashMap<Vec<u32>, u32> = Default::default();
+    let mut class_of_row = Vec::with_capacity(rows);
+    let mut sizes: Vec<u64> = Vec::new();
+    let mut codes: Vec<Vec<u32>> = Vec::new();
+    let mut key = Vec::with_capacity(qis.len());
+    for r in 0..rows {
+        key.clear();
+        key.extend(columns.iter().map(|c| c.codes[r]));
+        let class = match index.get(&key) {
+            Some(&c) => c,
+            None => {
+                let c = sizes.len() as u32;
+                index.insert(key.clone(), c);
+                sizes.push(0);
+                codes.push(key.clone());
+                c
+            }
+        };
+        sizes[class as usize] += 1;
+        class_of_row.push(class);
+    }
+    let keys = codes
+        .iter()
+        .map(|k| {
+            k.iter()
+                .zip(&columns)
+                .map(|(&code, col)| {
+                    (code != datalab_data::provider::NULL_CODE)
+                        .then(|| col.dictionary.value(code).unwrap_or_default().to_string())
+                })
+                .collect()
+        })
+        .collect();
+    Ok(RowClasses {
+        class_of_row,
+        sizes,
+        keys,
+    })
+}
+
+/// Journalist risk against a population table (an identification database the attacker could
+/// link to): a record's risk is 1 / the number of population records sharing its
+/// quasi-identifier values.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct JournalistRisk {
+    pub population_records: u64,
+    pub highest_risk: f64,
+    pub average_risk: f64,
+    pub records_at_highest_risk: u64,
+    pub threshold: f64,
+    pub records_above_threshold: u64,
+    pub records_above_threshold_share: f64,
+    /// Sample classes missing from the population table or larger there than in the population
+    /// (the table is then not a superset of the sample); their sample size is used instead.
+    pub inconsistent_classes: u64,
+}
+
+/// Population class size for each sample class (by quasi-identifier values); classes missing
+/// from the population or smaller there than in the sample get the sample size.
+pub fn population_class_sizes(sample: &RowClasses, population: &RowClasses) -> (Vec<u64>, u64) {
+    let lookup: rustc_hash::FxHashMap<&[Option<String>], u64> = population
+        .keys
+        .iter()
+        .map(Vec::as_slice)
+        .zip(population.sizes.iter().copied())
+        .collect();
+    let mut inconsistent = 0;
+    let sizes = sample
+        .keys
+        .iter()
+        .zip(&sample.sizes)
+        .map(|(k, &f)| match lookup.get(k.as_slice()) {
+            Some(&big_f) if big_f >= f => big_f,
+            _ => {
+                inconsistent += 1;
+                f
+            }
+        })
+        .collect();
+    (sizes, inconsistent)
+}
+
+/// Journalist risk from sample class sizes and the matching population class sizes.
+pub fn journalist_risk(
+    sample_sizes: &[u64],
+    population_sizes: &[u64],
+    population_records: u64,
+    inconsistent_classes: u64,
+    threshold: f64,
+) -> Result<JournalistRisk, RiskError> {
+    if !(0.0..=1.0).contains(&threshold) {
+        return Err(RiskError::Usage(format!(
+            "the risk threshold must be between 0 and 1, not {threshold}"
+        )));
+    }
+    let n: u64 = sample_sizes.iter().sum();
+    if n == 0 || sample_sizes.len() != population_sizes.len() {
+        return Err(RiskError::Usage(
+            "journalist risk needs at least one record and a population size per class".into(),
+        ));
+    }
+    let smallest = population_sizes
+        .iter()
+        .zip(sample_sizes)
+        .filter(|(_, f)| **f > 0)
+        .map(|(&p, _)| p)
+        .min()
+        .unwrap_or(1)
+        .max(1);
+    let (mut sum, mut at_highest, mut above) = (0.0, 0u64, 0u64);
+    for (&f, &big_f) in sample_sizes.iter().zip(population_sizes) {
+        let risk = 1.0 / big_f.max(1) as f64;
+        sum += f as f64 * risk;
+        if big_f.max(1) == smallest {
+            at_highest += f;
+        }
+        if risk > threshold {
+            above += f;
+        }
+    }
+    Ok(JournalistRisk {
+        population_records,
+        highest_risk: 1.0 / smallest as f64,
+        average_risk: sum / n as f64,
+        records_at_highest_risk: at_highest,
+        threshold,
+        records_above_threshold: above,
+        records_above_threshold_share: above as f64 / n as f64,
+        inconsistent_classes,
+    })
+}
+
 /// Frequencies of class sizes: size → number of classes of that size (sizes > 0 only).
 fn histogram(sizes: &[u64]) -> BTreeMap<u64, u64> {
     let mut h = BTreeMap::new();
@@ -54,7 +251,7 @@ fn histogram(sizes: &[u64]) -> BTreeMap<u64, u64> {
 
 /// Sample-based risks. The journalist model without a population table equals the prosecutor
 /// model, so its numbers are the prosecutor's.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct SampleRisk {
     pub records: u64,
     pub classes: u64,
@@ -121,7 +318,7 @@ pub fn sample_risk(sizes: &[u64], threshold: f64) -> Result<SampleRisk, RiskErro
 
 /// One estimator's answer: population uniques as a count and as a share of the population, or
 /// the reason it is not applicable.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Estimate {
     pub population_uniques: Option<f64>,
     pub share: Option<f64>,
@@ -152,7 +349,7 @@ impl Estimate {
 }
 
 /// Which estimator Dankar et al.'s rule chose.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Chosen {
     Pitman,
@@ -162,7 +359,7 @@ pub enum Chosen {
     None,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct PopulationRisk {
     pub population: u64,
     pub sampling_fraction: f64,
@@ -174,7 +371,7 @@ pub struct PopulationRisk {
 }
 
 /// The whole analysis.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RiskReport {
     pub sample: SampleRisk,
     /// Present when a population size was given.
@@ -227,7 +424,15 @@ pub fn population_uniqueness(sizes: &[u64], population: u64) -> Result<Populatio
     }
     let pitman = pitman(&h, n, big_n);
     let zayatz = zayatz(&h, n, population);
-    let snb = snb(&h, n, big_n);
+    let snb = if pi > SNB_MIN_SAMPLING_FRACTION {
+        snb(&h, n, big_n)
+    } else {
+        Estimate::none(format!(
+            "SNB: applied only to sampling fractions above {:.0}% (where Dankar et al.'s rule uses it); here {:.4}%",
+            100.0 * SNB_MIN_SAMPLING_FRACTION,
+            100.0 * pi
+        ))
+    };
     let (dankar, choice) = if pi <= 0.1 {
         if pitman.is_some() {
             (pitman.clone(), Some(Chosen::Pitman))
@@ -256,6 +461,23 @@ pub fn population_uniqueness(sizes: &[u64], population: u64) -> Result<Populatio
         dankar,
         dankar_choice: choice,
     })
+}
+
+/// Below this sampling fraction SNB is reported as not applicable: Dankar et al. (2012) consult
+/// it only above 10%, and for tiny fractions its fit is driven by the extrapolated number of
+/// population classes (docs/risk.md). [`snb_estimate`] gives the raw fit regardless.
+pub const SNB_MIN_SAMPLING_FRACTION: f64 = 0.1;
+
+/// The SNB estimate without the sampling-fraction restriction of [`population_uniqueness`].
+pub fn snb_estimate(sizes: &[u64], population: u64) -> Result<Estimate, RiskError> {
+    let h = histogram(sizes);
+    let n: u64 = h.iter().map(|(&s, &c)| s.saturating_mul(c)).sum();
+    if n == 0 || population < n {
+        return Err(RiskError::Usage(format!(
+            "SNB needs a non-empty sample no larger than the population ({population})"
+        )));
+    }
+    Ok(snb(&h, n, population as f64))
 }
 
 /// Hypergeometric P(X = 1): a class of `k` population records leaves exactly one record in a

@@ -60,6 +60,7 @@ fn config(k: u64, suppression: f64) -> AnonymizeConfig {
         metric: MetricKind::NonUniformEntropy,
         suppressed: SuppressedRecords::Star,
         budget: None,
+        risk: Default::default(),
     }
 }
 

@@ -232,6 +232,7 @@ fn config(case: &Case) -> AnonymizeConfig {
         metric: case.metric,
         suppressed: case.mode,
         budget: None,
+        risk: Default::default(),
     }
 }
 

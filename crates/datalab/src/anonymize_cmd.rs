@@ -18,6 +18,7 @@ use datalab_protect::hierarchy::Hierarchy;
 use datalab_protect::hierarchy::spec::{HierarchySpec, parse_assignment};
 use datalab_protect::metric::MetricKind;
 use datalab_protect::model::ModelSpec;
+use datalab_protect::risk_section::{RiskSettings, RiskThresholds};
 use datalab_protect::search::SearchBudget;
 use serde::Deserialize;
 use serde_json::json;
@@ -35,6 +36,11 @@ struct FileConfig {
     k: Option<u64>,
     l_diversity: Option<String>,
     t_closeness: Option<String>,
+    max_risk: Option<f64>,
+    avg_risk: Option<f64>,
+    population_uniqueness: Option<f64>,
+    population: Option<String>,
+    population_size: Option<u64>,
     suppression: Option<f64>,
     metric: Option<String>,
     drop_suppressed: Option<bool>,
@@ -246,10 +252,35 @@ pub fn anonymize_cmd(home: &LabHome, a: &AnonymizeArgs, json_out: bool) -> Resul
             models.push(ModelSpec::parse_t_closeness(&t, s).map_err(perr)?);
         }
     }
+    if let Some(threshold) = a.max_risk.or(file_cfg.max_risk) {
+        models.push(ModelSpec::MaxRisk { threshold });
+    }
+    if let Some(threshold) = a.avg_risk.or(file_cfg.avg_risk) {
+        models.push(ModelSpec::AverageRisk { threshold });
+    }
+    let pop = crate::risk_cmd::population(
+        a.population_size.or(file_cfg.population_size),
+        a.population.as_deref().or(file_cfg.population.as_deref()),
+    )?;
+    if let Some(threshold) = a.population_uniqueness.or(file_cfg.population_uniqueness) {
+        let Some((population, _)) = &pop else {
+            return Err(DataError::usage(
+                "--population-uniqueness needs the population: --population USA|EU|<EU country code> or --population-size N",
+            ));
+        };
+        models.push(ModelSpec::PopulationUniqueness {
+            threshold,
+            population: *population,
+        });
+    }
     if models.is_empty() {
         return Err(DataError::usage(
-            "no privacy model: pass --k N (and optionally --l-diversity, --t-closeness)",
+            "no privacy model: pass --k N, --max-risk R, --avg-risk R or --population-uniqueness S \
+             (and optionally --l-diversity, --t-closeness)",
         ));
+    }
+    for m in &models {
+        m.validate().map_err(perr)?;
     }
     if models.iter().any(|m| m.attribute().is_some()) && sens.is_empty() {
         return Err(DataError::usage(
@@ -267,6 +298,7 @@ pub fn anonymize_cmd(home: &LabHome, a: &AnonymizeArgs, json_out: bool) -> Resul
         max_nodes,
         max_time: max_seconds.map(std::time::Duration::from_secs_f64),
     });
+    let defaults = RiskThresholds::default();
     let config = AnonymizeConfig {
         quasi_identifiers,
         sensitive: sens,
@@ -279,6 +311,25 @@ pub fn anonymize_cmd(home: &LabHome, a: &AnonymizeArgs, json_out: bool) -> Resul
             SuppressedRecords::Star
         },
         budget,
+        risk: RiskSettings {
+            thresholds: RiskThresholds {
+                max_risk: a
+                    .max_risk
+                    .or(file_cfg.max_risk)
+                    .unwrap_or(defaults.max_risk),
+                avg_risk: a
+                    .avg_risk
+                    .or(file_cfg.avg_risk)
+                    .unwrap_or(defaults.avg_risk),
+                population_uniqueness: a
+                    .population_uniqueness
+                    .or(file_cfg.population_uniqueness)
+                    .unwrap_or(defaults.population_uniqueness),
+            },
+            population: pop.as_ref().map(|p| p.0),
+            population_label: pop.as_ref().map(|p| p.1.clone()),
+            data_label: Some(data.label()),
+        },
     };
 
     let spinner = progress::spinner("searching the generalisation lattice", json_out);
@@ -379,6 +430,24 @@ pub fn anonymize_cmd(home: &LabHome, a: &AnonymizeArgs, json_out: bool) -> Resul
         );
         for m in &report.models {
             println!("  {} {}", if m.holds { "holds:" } else { "FAILS:" }, m.name);
+        }
+        let r = &report.risk;
+        match &r.after {
+            Some(after) => println!(
+                "  risk: highest {:.4} → {:.4}, average {:.4} → {:.4}, sample uniques {} → {} ({})",
+                r.before.sample.highest_risk,
+                after.sample.highest_risk,
+                r.before.sample.average_prosecutor_risk,
+                after.sample.average_prosecutor_risk,
+                r.before.sample.sample_uniques,
+                after.sample.sample_uniques,
+                if r.passed {
+                    "within the risk thresholds"
+                } else {
+                    "ABOVE a risk threshold"
+                }
+            ),
+            None => println!("  risk: nothing released"),
         }
         for b in &built {
             println!("  built hierarchy {b}");

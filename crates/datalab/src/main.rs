@@ -81,6 +81,16 @@ pub struct RiskArgs {
     /// Highest acceptable share of population uniques (with a population).
     #[arg(long, default_value_t = 0.01)]
     pub population_uniqueness: f64,
+    /// A population table (container or file with the same quasi-identifier columns) the
+    /// attacker could link to: adds the journalist risk against it.
+    #[arg(long, value_name = "DATA")]
+    pub population_table: Option<String>,
+    /// Write every record's risk to this CSV file (row, class size, risks).
+    #[arg(long, value_name = "FILE")]
+    pub records: Option<PathBuf>,
+    /// Output folder for risk.json and the self-contained risk.html.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -107,6 +117,23 @@ pub struct AnonymizeArgs {
     /// t-closeness for every sensitive attribute: equal:T, ordered:T or hierarchical:T.
     #[arg(long, value_name = "SPEC")]
     pub t_closeness: Option<String>,
+    /// Highest re-identification risk (prosecutor) allowed for any record, e.g. 0.09.
+    #[arg(long, value_name = "RISK")]
+    pub max_risk: Option<f64>,
+    /// Highest average re-identification risk (prosecutor) allowed, e.g. 0.05.
+    #[arg(long, value_name = "RISK")]
+    pub avg_risk: Option<f64>,
+    /// Highest estimated share of population uniques, e.g. 0.01 (needs --population or
+    /// --population-size).
+    #[arg(long, value_name = "SHARE")]
+    pub population_uniqueness: Option<f64>,
+    /// Population the data is a sample of: USA, EU or an EU member state code; used by
+    /// --population-uniqueness and the report's risk section.
+    #[arg(long, value_name = "REGION", conflicts_with = "population_size")]
+    pub population: Option<String>,
+    /// Population size the data is a sample of (instead of --population).
+    #[arg(long, value_name = "N")]
+    pub population_size: Option<u64>,
     /// Largest share of records that may be suppressed, 0–1.
     #[arg(long)]
     pub suppression: Option<f64>,

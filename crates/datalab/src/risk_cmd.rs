@@ -3,157 +3,66 @@
 
 use std::process::ExitCode;
 
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
 use arrow_array::RecordBatch;
 use datalab_data::container::LabHome;
+use datalab_data::provider::MemoryTable;
+use datalab_data::write::{AtomicFile, write_atomic};
 use datalab_data::{ColumnRole, DataError, Result};
-use datalab_protect::risk::{RiskReport, analyze, class_sizes};
-use serde_json::json;
+use datalab_protect::risk::{
+    JournalistRisk, POPULATION_PRESETS, RiskError, RowClasses, analyze, journalist_risk,
+    population_class_sizes, population_preset, row_classes,
+};
+use datalab_protect::risk_section::{
+    RiskAnalysis, RiskSettings, RiskThresholds, assumptions, checks, dpia_paragraph,
+};
 
-use crate::assess_cmds::resolve;
+use crate::assess_cmds::{Data, resolve};
 use crate::commands::print_json;
 use crate::{RiskArgs, progress};
 
-/// Population presets: ARX's USA figure, and EU figures (Eurostat, 1 January 2024, rounded to the
-/// thousand). Pass --population-size for an exact figure.
-const POPULATIONS: &[(&str, u64)] = &[
-    ("USA", 317_238_626),
-    ("EU", 449_206_000),
-    ("AT", 9_159_000),
-    ("BE", 11_832_000),
-    ("BG", 6_445_000),
-    ("HR", 3_862_000),
-    ("CY", 934_000),
-    ("CZ", 10_901_000),
-    ("DK", 5_961_000),
-    ("EE", 1_375_000),
-    ("FI", 5_604_000),
-    ("FR", 68_402_000),
-    ("DE", 83_445_000),
-    ("GR", 10_397_000),
-    ("HU", 9_585_000),
-    ("IE", 5_271_000),
-    ("IT", 58_990_000),
-    ("LV", 1_872_000),
-    ("LT", 2_886_000),
-    ("LU", 672_000),
-    ("MT", 563_000),
-    ("NL", 17_943_000),
-    ("PL", 36_621_000),
-    ("PT", 10_640_000),
-    ("RO", 19_064_000),
-    ("SK", 5_425_000),
-    ("SI", 2_124_000),
-    ("ES", 48_620_000),
-    ("SE", 10_552_000),
-];
-
-fn population(a: &RiskArgs) -> Result<Option<(u64, String)>> {
-    if let Some(n) = a.population_size {
+/// The population size from `--population-size N` or `--population REGION`, with a label.
+pub fn population(size: Option<u64>, region: Option<&str>) -> Result<Option<(u64, String)>> {
+    if let Some(n) = size {
         return Ok(Some((n, format!("{n} (given)"))));
     }
-    let Some(region) = &a.population else {
+    let Some(region) = region else {
         return Ok(None);
     };
     let code = region.trim().to_ascii_uppercase();
-    POPULATIONS
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(c, n)| Some((*n, format!("{n} ({c} preset)"))))
+    population_preset(&code)
+        .map(|n| Some((n, format!("{n} ({code} preset)"))))
         .ok_or_else(|| {
             DataError::usage(format!(
                 "--population '{region}': use USA, EU or an EU member state code ({}), or --population-size N",
-                POPULATIONS[2..].iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+                POPULATION_PRESETS[2..].iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
             ))
         })
 }
 
-fn check_threshold(name: &str, v: f64) -> Result<()> {
-    if (0.0..=1.0).contains(&v) {
-        Ok(())
-    } else {
-        Err(DataError::usage(format!(
-            "--{name} {v}: give a share between 0 and 1"
-        )))
+fn rerr(e: RiskError) -> DataError {
+    match e {
+        RiskError::Data(d) => d,
+        RiskError::Usage(m) => DataError::usage(m),
     }
 }
 
-/// The verdicts: (what, measured, threshold, passed).
-fn verdicts(r: &RiskReport, a: &RiskArgs) -> Vec<(String, f64, f64, bool)> {
-    let mut v = vec![
-        (
-            "highest risk (prosecutor)".to_string(),
-            r.sample.highest_risk,
-            a.max_risk,
-            r.sample.highest_risk <= a.max_risk,
-        ),
-        (
-            "average risk (prosecutor)".to_string(),
-            r.sample.average_prosecutor_risk,
-            a.avg_risk,
-            r.sample.average_prosecutor_risk <= a.avg_risk,
-        ),
-    ];
-    if let Some(share) = r.population.as_ref().and_then(|p| p.dankar.share) {
-        v.push((
-            "population uniques (Dankar's rule)".to_string(),
-            share,
-            a.population_uniqueness,
-            share <= a.population_uniqueness,
-        ));
-    }
-    v
+/// The quasi-identifier columns of `data` in memory, with each row's class.
+fn classes_of(data: &Data, qi: &[String], json_out: bool) -> Result<(RowClasses, u64)> {
+    let bar = progress::rows(&format!("reading {}", data.label()), json_out);
+    let (schema, stream) = data.open_columns(&bar, Some(qi))?;
+    let batches: Vec<RecordBatch> = stream.collect::<Result<_>>()?;
+    bar.finish_and_clear();
+    let table = MemoryTable::new(schema, batches);
+    let rows = table.rows() as u64;
+    Ok((row_classes(&table, qi).map_err(rerr)?, rows))
 }
 
-fn dpia_paragraph(
-    label: &str,
-    qi: &[String],
-    r: &RiskReport,
-    population: Option<&str>,
-    v: &[(String, f64, f64, bool)],
-) -> String {
-    let s = &r.sample;
-    let mut text = format!(
-        "The re-identification risk of {label} was assessed with datalab for an attacker who knows the \
-         quasi-identifiers {}. Of {} records, {} ({:.1}%) are unique on these attributes in the data. \
-         Under the prosecutor model (the attacker knows the person is in the data) the highest risk of \
-         any record is {:.3} and the average risk {:.3}; under the marketer model (linking the whole \
-         data set) the expected share of correctly re-identified records is {:.3}.",
-        qi.join(", "),
-        s.records,
-        s.sample_uniques,
-        100.0 * s.sample_uniques_share,
-        s.highest_risk,
-        s.average_prosecutor_risk,
-        s.marketer_risk
-    );
-    if let (Some(p), Some(pop)) = (&r.population, population) {
-        match p.dankar.share {
-            Some(share) => text.push_str(&format!(
-                " Assuming the data is a sample of a population of {pop}, an estimated {:.4}% of records are unique in the population (Dankar et al.'s rule).",
-                100.0 * share
-            )),
-            None => text.push_str(" The population-uniqueness estimators were not applicable to this data."),
-        }
-    }
-    let failed: Vec<&str> = v.iter().filter(|x| !x.3).map(|x| x.0.as_str()).collect();
-    if failed.is_empty() {
-        text.push_str(" All measured risks are within the thresholds set for this assessment.");
-    } else {
-        text.push_str(&format!(
-            " The following exceed the thresholds set for this assessment: {}; the data should be further protected (e.g. generalised with datalab anonymize) before release.",
-            failed.join(", ")
-        ));
-    }
-    text
-}
-
-pub fn risk_cmd(home: &LabHome, a: &RiskArgs, json_out: bool) -> Result<ExitCode> {
-    check_threshold("max-risk", a.max_risk)?;
-    check_threshold("avg-risk", a.avg_risk)?;
-    check_threshold("population-uniqueness", a.population_uniqueness)?;
-    let pop = population(a)?;
-    let data = resolve(home, &a.data)?;
-    let qi: Vec<String> = if a.qi.is_empty() {
+fn quasi_identifiers(data: &Data, given: &[String]) -> Result<Vec<String>> {
+    let qi: Vec<String> = if given.is_empty() {
         data.manifest()
             .map(|m| {
                 m.schema
@@ -164,95 +73,240 @@ pub fn risk_cmd(home: &LabHome, a: &RiskArgs, json_out: bool) -> Result<ExitCode
             })
             .unwrap_or_default()
     } else {
-        a.qi.clone()
+        given.to_vec()
     };
     if qi.is_empty() {
         return Err(DataError::usage(
             "no quasi-identifiers: pass --qi a,b,c or record roles first (datalab roles NAME --accept)",
         ));
     }
-    let bar = progress::rows(&format!("reading {}", data.label()), json_out);
-    let (schema, stream) = data.open_columns(&bar, Some(&qi))?;
-    let batches: Vec<RecordBatch> = stream.collect::<Result<_>>()?;
-    bar.finish_and_clear();
-    let to_err = |e: datalab_protect::risk::RiskError| DataError::usage(e.to_string());
-    let sizes = class_sizes(schema, batches, &qi).map_err(to_err)?;
-    let report = analyze(&sizes, a.max_risk, pop.as_ref().map(|p| p.0)).map_err(to_err)?;
-    let v = verdicts(&report, a);
-    let passed = v.iter().all(|x| x.3);
-    let paragraph = dpia_paragraph(
-        &data.label(),
-        &qi,
-        &report,
-        pop.as_ref().map(|p| p.1.as_str()),
-        &v,
-    );
+    Ok(qi)
+}
+
+/// Every record's risk as CSV: row (1-based, input order), class size, prosecutor risk and, with
+/// a population table, the population class size and journalist risk.
+fn write_records(
+    path: &Path,
+    classes: &RowClasses,
+    population_sizes: Option<&[u64]>,
+) -> Result<()> {
+    let mut f = AtomicFile::create(path)?;
+    let mut buf = String::with_capacity(1 << 16);
+    buf.push_str("row,class_size,prosecutor_risk");
+    if population_sizes.is_some() {
+        buf.push_str(",population_class_size,journalist_risk");
+    }
+    buf.push('\n');
+    let io = |e: std::io::Error| DataError::Io {
+        context: format!("writing {}", path.display()),
+        source: e,
+    };
+    for (row, &class) in classes.class_of_row.iter().enumerate() {
+        let size = classes.sizes[class as usize];
+        let _ = write!(buf, "{},{},{}", row + 1, size, 1.0 / size as f64);
+        if let Some(p) = population_sizes {
+            let big = p[class as usize].max(1);
+            let _ = write!(buf, ",{},{}", big, 1.0 / big as f64);
+        }
+        buf.push('\n');
+        if buf.len() > 1 << 16 {
+            f.file().write_all(buf.as_bytes()).map_err(io)?;
+            buf.clear();
+        }
+    }
+    f.file().write_all(buf.as_bytes()).map_err(io)?;
+    f.commit()
+}
+
+pub fn risk_cmd(home: &LabHome, a: &RiskArgs, json_out: bool) -> Result<ExitCode> {
+    let thresholds = RiskThresholds {
+        max_risk: a.max_risk,
+        avg_risk: a.avg_risk,
+        population_uniqueness: a.population_uniqueness,
+    };
+    thresholds.validate().map_err(rerr)?;
+    let pop = population(a.population_size, a.population.as_deref())?;
+    let data = resolve(home, &a.data)?;
+    let population_data = a
+        .population_table
+        .as_deref()
+        .map(|p| resolve(home, p))
+        .transpose()?;
+    let qi = quasi_identifiers(&data, &a.qi)?;
+    let (classes, _) = classes_of(&data, &qi, json_out)?;
+    let report = analyze(&classes.sizes, a.max_risk, pop.as_ref().map(|p| p.0)).map_err(rerr)?;
+
+    let mut population_sizes = None;
+    let journalist: Option<JournalistRisk> = match &population_data {
+        None => None,
+        Some(pd) => {
+            let (pc, rows) = classes_of(pd, &qi, json_out)?;
+            let (sizes, inconsistent) = population_class_sizes(&classes, &pc);
+            let j = journalist_risk(&classes.sizes, &sizes, rows, inconsistent, a.max_risk)
+                .map_err(rerr)?;
+            population_sizes = Some(sizes);
+            Some(j)
+        }
+    };
+
+    let settings = RiskSettings {
+        thresholds,
+        population: pop.as_ref().map(|p| p.0),
+        population_label: pop.as_ref().map(|p| p.1.clone()),
+        data_label: Some(data.label()),
+    };
+    let checks = checks(&report, &thresholds);
+    let passed = checks.iter().all(|c| c.passed);
+    let mut paragraph = dpia_paragraph(&data.label(), &qi, &report, None, &settings, &checks);
+    let mut assumptions = assumptions(&qi, &settings);
+    if let (Some(j), Some(pd)) = (&journalist, &population_data) {
+        assumptions.push(format!(
+            "Journalist model against a population table: the attacker links to {} ({} records), which holds the same quasi-identifiers.",
+            pd.label(),
+            j.population_records
+        ));
+        let _ = write!(
+            paragraph,
+            " Against the population table {} ({} records), the journalist risk is at most {:.3} and {:.3} on average.",
+            pd.label(),
+            j.population_records,
+            j.highest_risk,
+            j.average_risk
+        );
+    }
+    let analysis = RiskAnalysis {
+        data: data.label(),
+        quasi_identifiers: qi.clone(),
+        assumptions,
+        thresholds,
+        population: settings.population,
+        population_label: settings.population_label.clone(),
+        report,
+        journalist,
+        checks,
+        passed,
+        dpia_paragraph: paragraph,
+    };
+
+    if let Some(path) = &a.records {
+        write_records(path, &classes, population_sizes.as_deref())?;
+    }
+    if let Some(dir) = &a.output {
+        std::fs::create_dir_all(dir).map_err(|e| DataError::Io {
+            context: format!("creating {}", dir.display()),
+            source: e,
+        })?;
+        let json = serde_json::to_vec_pretty(&analysis)
+            .map_err(|e| DataError::Integrity(format!("serialising the risk report: {e}")))?;
+        write_atomic(&dir.join("risk.json"), &json)?;
+        write_atomic(
+            &dir.join("risk.html"),
+            datalab_protect::report_html::render_risk(&analysis).as_bytes(),
+        )?;
+    }
+
     if json_out {
-        print_json(&json!({
-            "data": data.label(),
-            "quasi_identifiers": qi,
-            "population": pop.as_ref().map(|p| p.0),
-            "report": report,
-            "verdict": {
-                "passed": passed,
-                "checks": v.iter().map(|(what, m, t, ok)| json!({"measure": what, "value": m, "threshold": t, "passed": ok})).collect::<Vec<_>>(),
-            },
-            "dpia_paragraph": paragraph,
-        }))?;
+        print_json(
+            &serde_json::to_value(&analysis)
+                .map_err(|e| DataError::Integrity(format!("serialising the risk report: {e}")))?,
+        )?;
     } else {
-        let s = &report.sample;
-        println!("{} — quasi-identifiers: {}", data.label(), qi.join(", "));
-        println!(
-            "  records {}, equivalence classes {}, sample uniques {} ({:.4}%)",
-            s.records,
-            s.classes,
-            s.sample_uniques,
-            100.0 * s.sample_uniques_share
-        );
-        println!(
-            "  prosecutor: highest {:.6}, average {:.6}; records at the highest risk {}",
-            s.highest_risk, s.average_prosecutor_risk, s.records_at_highest_risk
-        );
-        println!("  marketer: {:.6}", s.marketer_risk);
-        if let Some(p) = &report.population {
-            let show = |e: &datalab_protect::risk::Estimate| match (e.share, &e.not_applicable) {
-                (Some(x), _) => format!("{x:.7}"),
-                (None, Some(why)) => format!("not applicable ({why})"),
-                (None, None) => "not applicable".into(),
-            };
-            println!(
-                "  population {} (sampling fraction {:.6}):",
-                pop.as_ref().map(|p| p.1.as_str()).unwrap_or(""),
-                p.sampling_fraction
-            );
-            println!(
-                "    Pitman {}; Zayatz {}; SNB {}; Dankar's rule {}",
-                show(&p.pitman),
-                show(&p.zayatz),
-                show(&p.snb),
-                show(&p.dankar)
-            );
-        }
-        println!(
-            "  verdict: {}",
-            if passed {
-                "within the thresholds"
-            } else {
-                "ABOVE a threshold"
-            }
-        );
-        for (what, m, t, ok) in &v {
-            println!(
-                "    {} {what}: {m:.6} (threshold {t})",
-                if *ok { "ok  " } else { "FAIL" }
-            );
-        }
-        println!();
-        println!("{paragraph}");
+        print_text(&analysis, a);
     }
     Ok(if passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `x` with `digits` significant digits (as ARX prints its estimates).
+fn significant(x: f64, digits: i32) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let decimals = (digits - 1 - x.abs().log10().floor() as i32).max(0) as usize;
+    format!("{x:.decimals$}")
+}
+
+fn print_text(r: &RiskAnalysis, a: &RiskArgs) {
+    let s = &r.report.sample;
+    println!(
+        "{} — quasi-identifiers: {}",
+        r.data,
+        r.quasi_identifiers.join(", ")
+    );
+    println!(
+        "  records {}, equivalence classes {}, sample uniques {} ({:.4}%)",
+        s.records,
+        s.classes,
+        s.sample_uniques,
+        100.0 * s.sample_uniques_share
+    );
+    println!(
+        "  prosecutor: highest {:.6}, average {:.6}; records at the highest risk {}; above {}: {} ({:.2}%)",
+        s.highest_risk,
+        s.average_prosecutor_risk,
+        s.records_at_highest_risk,
+        s.threshold,
+        s.records_above_threshold,
+        100.0 * s.records_above_threshold_share
+    );
+    println!("  marketer: {:.6}", s.marketer_risk);
+    if let Some(j) = &r.journalist {
+        println!(
+            "  journalist (population table, {} records): highest {:.6}, average {:.6}; above {}: {}{}",
+            j.population_records,
+            j.highest_risk,
+            j.average_risk,
+            j.threshold,
+            j.records_above_threshold,
+            if j.inconsistent_classes > 0 {
+                format!(
+                    " — {} classes are missing from or smaller in the population table",
+                    j.inconsistent_classes
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    if let Some(p) = &r.report.population {
+        let show = |e: &datalab_protect::risk::Estimate| match (e.share, &e.not_applicable) {
+            (Some(x), _) => significant(x, 6),
+            (None, Some(why)) => format!("not applicable ({why})"),
+            (None, None) => "not applicable".into(),
+        };
+        println!(
+            "  population {} (sampling fraction {:.6}):",
+            r.population_label.as_deref().unwrap_or(""),
+            p.sampling_fraction
+        );
+        println!("    Pitman {}", show(&p.pitman));
+        println!("    Zayatz {}", show(&p.zayatz));
+        println!("    SNB {}", show(&p.snb));
+        println!("    Dankar's rule {}", show(&p.dankar));
+    }
+    println!(
+        "  verdict: {}",
+        if r.passed {
+            "within the thresholds"
+        } else {
+            "ABOVE a threshold"
+        }
+    );
+    for c in &r.checks {
+        println!(
+            "    {} {}: {:.6} (threshold {})",
+            if c.passed { "ok  " } else { "FAIL" },
+            c.measure,
+            c.value,
+            c.threshold
+        );
+    }
+    if let Some(dir) = &a.output {
+        println!("  report: {}", dir.join("risk.html").display());
+    }
+    println!();
+    println!("{}", r.dpia_paragraph);
 }

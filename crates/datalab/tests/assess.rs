@@ -413,7 +413,8 @@ fn risk_reports_sample_numbers_and_a_verdict() {
     );
     assert_eq!(sample["highest_risk"].as_f64(), Some(1.0));
     assert_eq!(sample["average_prosecutor_risk"].as_f64(), Some(0.5));
-    assert_eq!(r["verdict"]["passed"], false);
+    assert_eq!(r["passed"], false);
+    assert_eq!(r["checks"][0]["measure"], "highest risk (prosecutor)");
     assert!(r["dpia_paragraph"].as_str().unwrap().contains("sex, zip"));
     let (code, _, _) = lab.run(&[
         "risk",
@@ -430,4 +431,209 @@ fn risk_reports_sample_numbers_and_a_verdict() {
     assert_eq!(code, 2, "{err}");
     let (code, _, err) = lab.run(&["risk", s(&data), "--qi", "nope"]);
     assert_eq!(code, 2, "{err}");
+}
+
+/// Class sizes over `cols` counted directly from CSV rows (independent of datalab's code).
+fn count_classes(
+    header: &[String],
+    rows: &[Vec<String>],
+    cols: &[&str],
+) -> Vec<(Vec<String>, u64)> {
+    let idx: Vec<usize> = cols
+        .iter()
+        .map(|c| header.iter().position(|h| h == c).expect("column"))
+        .collect();
+    let mut counts: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
+    for r in rows {
+        *counts
+            .entry(idx.iter().map(|&i| r[i].clone()).collect())
+            .or_insert(0) += 1;
+    }
+    counts.into_iter().collect()
+}
+
+#[test]
+fn risk_per_record_and_journalist_risk_against_a_population_table() {
+    let lab = Lab::new();
+    // Population: 20 people; the sample takes 6 of them.
+    let mut pop = String::from("sex,zip,age\n");
+    for i in 0..20 {
+        let sex = if i % 2 == 0 { "F" } else { "M" };
+        let zip = ["111", "222", "333"][i % 3];
+        pop.push_str(&format!("{sex},{zip},{}\n", 30 + i));
+    }
+    let population = lab.path("pop.csv");
+    std::fs::write(&population, &pop).unwrap();
+    let sample = lab.path("sample.csv");
+    std::fs::write(
+        &sample,
+        "sex,zip,age\nF,111,30\nF,111,36\nM,222,31\nF,333,32\nF,333,38\nF,333,44\n",
+    )
+    .unwrap();
+    let records = lab.path("records.csv");
+    let dir = lab.path("riskout");
+    let (code, out, err) = lab.run(&[
+        "--json",
+        "risk",
+        s(&sample),
+        "--qi",
+        "sex,zip",
+        "--population-table",
+        s(&population),
+        "--records",
+        s(&records),
+        "-o",
+        s(&dir),
+    ]);
+    assert_eq!(code, 1, "uniques exceed the default thresholds: {err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+
+    let (sh, srows) = read_csv(&sample);
+    let (ph, prows) = read_csv(&population);
+    let sample_classes = count_classes(&sh, &srows, &["sex", "zip"]);
+    let pop_classes = count_classes(&ph, &prows, &["sex", "zip"]);
+    let size_of = |classes: &[(Vec<String>, u64)], key: &[String]| {
+        classes
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|c| c.1)
+            .unwrap_or(0)
+    };
+    // Per-record CSV: one line per input row, in order, with the independently counted sizes.
+    let (rh, rrows) = read_csv(&records);
+    assert_eq!(
+        rh,
+        [
+            "row",
+            "class_size",
+            "prosecutor_risk",
+            "population_class_size",
+            "journalist_risk"
+        ]
+    );
+    assert_eq!(rrows.len(), srows.len());
+    let mut expected_sum = 0.0;
+    let mut expected_max: f64 = 0.0;
+    for (i, (rec, row)) in rrows.iter().zip(&srows).enumerate() {
+        let key = vec![row[0].clone(), row[1].clone()];
+        let f = size_of(&sample_classes, &key);
+        let big_f = size_of(&pop_classes, &key);
+        assert_eq!(rec[0], (i + 1).to_string());
+        assert_eq!(rec[1], f.to_string());
+        assert!((rec[2].parse::<f64>().unwrap() - 1.0 / f as f64).abs() < 1e-12);
+        assert_eq!(rec[3], big_f.to_string());
+        let j = 1.0 / big_f as f64;
+        assert!((rec[4].parse::<f64>().unwrap() - j).abs() < 1e-12);
+        expected_sum += j;
+        expected_max = expected_max.max(j);
+    }
+    let jr = &r["journalist"];
+    assert_eq!(jr["population_records"].as_u64(), Some(20));
+    assert!((jr["highest_risk"].as_f64().unwrap() - expected_max).abs() < 1e-12);
+    assert!(
+        (jr["average_risk"].as_f64().unwrap() - expected_sum / srows.len() as f64).abs() < 1e-12
+    );
+    assert_eq!(jr["inconsistent_classes"].as_u64(), Some(0));
+    let html = std::fs::read_to_string(dir.join("risk.html")).unwrap();
+    assert!(html.contains("Journalist risk against the population table"));
+    assert!(!html.contains("<script"));
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("risk.json")).unwrap()).unwrap();
+    assert_eq!(json["report"], r["report"]);
+}
+
+#[test]
+fn anonymize_to_risk_thresholds_and_report_risk_before_and_after() {
+    let lab = Lab::new();
+    let adult = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/adult");
+    let h = |a: &str| {
+        format!(
+            "{a}=file:{}",
+            adult.join(format!("adult_hierarchy_{a}.csv")).display()
+        )
+    };
+    let out = lab.path("anon");
+    let (code, stdout, err) = lab.run(&[
+        "--json",
+        "anonymize",
+        s(&adult.join("adult.csv")),
+        "--qi",
+        "age,sex,race,marital-status",
+        "--hierarchy",
+        &h("age"),
+        "--hierarchy",
+        &h("sex"),
+        "--hierarchy",
+        &h("race"),
+        "--hierarchy",
+        &h("marital-status"),
+        "--max-risk",
+        "0.09",
+        "--avg-risk",
+        "0.02",
+        "--population-uniqueness",
+        "0.0001",
+        "--population",
+        "USA",
+        "--suppression",
+        "0.02",
+        "-o",
+        s(&out),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let r: Value = serde_json::from_str(&stdout).unwrap();
+    // Recount the classes of the output (suppressed rows read as one all-'*' class).
+    let (header, rows) = read_csv(&out.join("anonymized.csv"));
+    let classes = count_classes(&header, &rows, &["age", "sex", "race", "marital-status"]);
+    let smallest = classes.iter().map(|c| c.1).min().unwrap();
+    assert!(
+        1.0 / smallest as f64 <= 0.09,
+        "a class of {smallest} records"
+    );
+    let avg = classes.len() as f64 / rows.len() as f64;
+    assert!(avg <= 0.02, "average risk {avg}");
+    let risk = &r["report"]["risk"];
+    let after = &risk["after"]["sample"];
+    assert_eq!(after["classes"].as_u64(), Some(classes.len() as u64));
+    assert!((after["highest_risk"].as_f64().unwrap() - 1.0 / smallest as f64).abs() < 1e-12);
+    assert!((after["average_prosecutor_risk"].as_f64().unwrap() - avg).abs() < 1e-12);
+    assert_eq!(risk["before"]["sample"]["records"].as_u64(), Some(30_162));
+    assert!(
+        risk["after"]["population"]["dankar"]["share"]
+            .as_f64()
+            .unwrap()
+            <= 0.0001
+    );
+    assert_eq!(risk["passed"], true);
+    assert!(
+        risk["dpia_paragraph"]
+            .as_str()
+            .unwrap()
+            .contains("After protection")
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Re-identification risk"));
+    // Impossible risk targets are usage errors.
+    let (code, _, err) = lab.run(&[
+        "anonymize",
+        s(&adult.join("adult.csv")),
+        "--qi",
+        "sex",
+        "--max-risk",
+        "0",
+        "-o",
+        s(&out),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = lab.run(&[
+        "anonymize",
+        s(&adult.join("adult.csv")),
+        "--qi",
+        "sex",
+        "--population-uniqueness",
+        "0.01",
+        "-o",
+        s(&out),
+    ]);
+    assert_eq!(code, 2, "needs a population: {err}");
 }

@@ -237,6 +237,7 @@ fn check_release_and_star(
             records: ctx.records,
             suppressed,
             class_sizes: &sizes,
+            suppressed_kept: ctx.star,
         };
         for (m, model) in ctx.models.iter().enumerate() {
             if model.is_release_level() && !model.check_release(&view) {
