@@ -149,6 +149,16 @@ fn random_case(seed: u64) -> Case {
             _ => {}
         }
     }
+    if rng.random_bool(0.15) {
+        models.push(ModelSpec::MaxRisk {
+            threshold: [0.26, 0.34, 0.5][rng.random_range(0..3)],
+        });
+    }
+    if rng.random_bool(0.15) {
+        models.push(ModelSpec::AverageRisk {
+            threshold: [0.3, 0.45, 0.7][rng.random_range(0..3)],
+        });
+    }
     if models.is_empty() {
         models.push(ModelSpec::KAnonymity {
             k: rng.random_range(2..=3),
@@ -335,6 +345,9 @@ fn satisfies(
     let idx = |a: &str| case.sens_names.iter().position(|n| n == a).unwrap();
     match model {
         ModelSpec::KAnonymity { k } => size >= *k,
+        ModelSpec::MaxRisk { threshold } => 1.0 / size as f64 <= *threshold,
+        // Release-level models: judged in `brute` on the whole output.
+        ModelSpec::AverageRisk { .. } | ModelSpec::PopulationUniqueness { .. } => true,
         ModelSpec::DistinctLDiversity { attribute, l } => dists[idx(attribute)].len() as u64 >= *l,
         ModelSpec::EntropyLDiversity { attribute, l } => {
             let d = &dists[idx(attribute)];
@@ -463,6 +476,19 @@ fn brute(case: &Case, levels: &[usize], global: &[BTreeMap<String, u64>]) -> Bru
             .models
             .iter()
             .all(|m| satisfies(case, m, group.len() as u64, &d, global));
+    }
+    if admissible {
+        // Average risk of the output: released classes, plus the '*' rows as one class.
+        let mut sizes: Vec<u64> = kept.iter().map(|(_, c)| *c).collect();
+        if case.mode == SuppressedRecords::Star && suppressed > 0 {
+            sizes.push(suppressed);
+        }
+        let records: u64 = sizes.iter().sum();
+        for m in &case.models {
+            if let ModelSpec::AverageRisk { threshold } = m {
+                admissible &= records == 0 || sizes.len() as f64 / records as f64 <= *threshold;
+            }
+        }
     }
     let metric = if admissible {
         naive_metric(case, levels, &classes, &kept, suppressed, &failing_classes)
