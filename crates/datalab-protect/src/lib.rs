@@ -7,6 +7,7 @@ pub mod hierarchy;
 pub mod lattice;
 pub mod metric;
 pub mod model;
+pub mod pseudo;
 pub mod report_html;
 pub mod risk;
 pub mod risk_section;
