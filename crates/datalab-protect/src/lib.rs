@@ -10,5 +10,7 @@ pub mod model;
 pub mod pseudo;
 pub mod report_html;
 pub mod risk;
+pub mod risk_individual;
 pub mod risk_section;
+pub mod risk_suda;
 pub mod search;
