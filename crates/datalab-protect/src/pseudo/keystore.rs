@@ -76,8 +76,8 @@ pub enum KeystoreError {
     #[error("{0} already exists; open it instead of creating a new keystore")]
     Exists(PathBuf),
     #[error(
-        "{path} can be read or written by group or others (mode {mode:03o}); keys must be \
-         private: run `chmod 600 {path}`"
+        "{path} can be read or written by group or others (mode {mode:03o}); it holds secrets \
+         and must be private: run `chmod 600 {path}`"
     )]
     Permissions { path: PathBuf, mode: u32 },
     #[error("{path}: not a datalab keystore ({reason})")]

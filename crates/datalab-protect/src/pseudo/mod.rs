@@ -12,13 +12,13 @@
 //! derives its own subkey with [`derive_key`] so that one key never serves two purposes
 //! directly.
 
-// pub mod date_shift;
+pub mod date_shift;
 pub mod encoding;
 pub mod ff1;
 pub mod format;
 pub mod keystore;
 pub mod token;
-// pub mod vault;
+pub mod vault;
 
 mod bignum;
 mod seal;
@@ -27,11 +27,15 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
+pub use date_shift::{DateShifter, offset_days};
 pub use ff1::{Ff1, Ff1Error};
 pub use format::{Alphabet, CheckDigit, CheckDigitMode, FormatCipher, FormatError};
-pub use keystore::{Key, KeyId, KeyInfo, KeySource, KeyStatus, Keystore, KeystoreError};
+pub use keystore::{
+    KdfParams, Key, KeyId, KeyInfo, KeySource, KeyStatus, Keystore, KeystoreError,
+    default_keystore_path,
+};
 pub use token::{Encoding, TokenError, TokenFormat, Tokenizer};
-// pub use vault::{Vault, VaultError};
+pub use vault::{Vault, VaultError, vault_path};
 
 /// Derives a 32-byte subkey for one use of a key:
 /// `HMAC-SHA256(key, label ‖ 0x00 ‖ context)`. `label` names the algorithm and version
