@@ -58,8 +58,9 @@ pub const PASSPHRASE_ENV: &str = "DATALAB_KEY_PASSPHRASE";
 pub const KEY_FILE_ENV: &str = "DATALAB_KEY_FILE";
 
 /// Bounds on Argon2 parameters read from a file, checked before any work is done (the header
-/// is authenticated only after the KDF has run).
-const MAX_M_KIB: u32 = 4 * 1024 * 1024;
+/// is authenticated only after the KDF has run, so a modified file must not be able to make
+/// it allocate without bound).
+const MAX_M_KIB: u32 = 1024 * 1024;
 const MAX_T: u32 = 100;
 const MAX_P: u32 = 64;
 const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -595,6 +596,15 @@ impl Keystore {
         } else {
             if source.secret.is_empty() {
                 return Err(KeystoreError::EmptyPassphrase);
+            }
+            if params.m_kib > MAX_M_KIB
+                || !(1..=MAX_T).contains(&params.t)
+                || !(1..=MAX_P).contains(&params.p)
+            {
+                return Err(KeystoreError::Kdf(format!(
+                    "Argon2 parameters out of range: memory at most {MAX_M_KIB} KiB, 1 to \
+                     {MAX_T} passes, 1 to {MAX_P} lanes"
+                )));
             }
             let mut salt = [0u8; 16];
             super::os_random(&mut salt).map_err(io_err("generating a salt"))?;
