@@ -8,6 +8,7 @@ pub mod lattice;
 pub mod metric;
 pub mod model;
 pub mod pseudo;
+pub mod pseudonymize;
 pub mod report_html;
 pub mod risk;
 pub mod risk_individual;

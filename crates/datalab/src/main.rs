@@ -4,6 +4,7 @@ mod anonymize_cmd;
 mod assess_cmds;
 mod commands;
 mod progress;
+mod pseudo_cmd;
 mod risk_cmd;
 
 use std::path::PathBuf;
@@ -56,6 +57,82 @@ pub enum Command {
     /// Re-identification risk of a container or file under the prosecutor, journalist and
     /// marketer models, with population-uniqueness estimates and a verdict against thresholds.
     Risk(RiskArgs),
+    /// Pseudonymise a container or file by a policy (keyed tokens, format-preserving
+    /// encryption, vault, date shifting, masking, …); keys stay in the keystore.
+    Pseudonymize(PseudonymizeArgs),
+    /// Reverse the encrypt and vault columns of a pseudonymisation output (key holder only;
+    /// every use is recorded in the lab's audit log).
+    Reidentify(ReidentifyArgs),
+    /// Manage the pseudonymisation keys: new, list, rotate.
+    Keys(KeysArgs),
+}
+
+#[derive(Args)]
+pub struct PseudonymizeArgs {
+    /// A container (NAME or NAME@VERSION) or a data file.
+    pub data: String,
+    /// The policy (TOML, one table per column; see docs/pseudonymisation.md). Default: from the
+    /// container's recorded roles (identifiers → token, dates among the quasi-identifiers →
+    /// date-shift).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Output folder: pseudonymized.csv (or .parquet) and pseudonymization.json.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Data format of the output.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: FormatArg,
+    /// Keystore file (default: $DATALAB_KEYSTORE, else HOME/keys/keystore.json).
+    #[arg(long, value_name = "FILE")]
+    pub keystore: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ReidentifyArgs {
+    /// A pseudonymisation output folder (with pseudonymization.json).
+    pub data: PathBuf,
+    /// Why the re-identification is needed (recorded in the audit log).
+    #[arg(long)]
+    pub reason: String,
+    /// Only these columns (default: every encrypt and vault column).
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Vec<String>,
+    /// Output file (format from the extension: .csv, .parquet, .jsonl).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Keystore file (default: $DATALAB_KEYSTORE, else HOME/keys/keystore.json).
+    #[arg(long, value_name = "FILE")]
+    pub keystore: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct KeysArgs {
+    #[command(subcommand)]
+    pub command: KeysCommand,
+    /// Keystore file (default: $DATALAB_KEYSTORE, else HOME/keys/keystore.json).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub keystore: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Create a key (and the keystore, asking for a passphrase, if there is none).
+    New {
+        #[arg(long, default_value = "pseudonymisation")]
+        purpose: String,
+    },
+    /// List the keys: ids, purposes, status — never key material.
+    List,
+    /// Make a new active key; the old one is retired but kept for reversal. With --rekey, also
+    /// write a copy of a pseudonymisation output with its encrypted columns under the new key.
+    Rotate {
+        #[arg(long, default_value = "pseudonymisation")]
+        purpose: String,
+        #[arg(long, value_name = "DIR")]
+        rekey: Option<PathBuf>,
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]

@@ -1,57 +1,13 @@
 //! End-to-end: `assess`, `check` and `roles` on the demo patients table, checked against the
 //! defects the generator reports having planted.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
-struct Lab {
-    dir: tempfile::TempDir,
-}
+mod common;
+use common::{Lab, read_csv, s};
 
-impl Lab {
-    fn new() -> Lab {
-        Lab {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let out = Command::cargo_bin("datalab")
-            .unwrap()
-            .arg("--home")
-            .arg(self.dir.path().join("lab"))
-            .current_dir(self.dir.path())
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let (code, out, err) = self.run(&all);
-        assert_eq!(code, 0, "{args:?} failed: {err}");
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Count of the planted defect of `kind` (optionally for `column`) from the demo's own report.
 fn planted(demo: &Value, kind: &str, column: Option<&str>) -> u64 {
     demo["demo_data"]["defects"]
         .as_array()
@@ -279,32 +235,6 @@ fn roles_are_suggested_and_recorded_in_a_new_version() {
 }
 
 /// Reads a CSV written by `datalab export`/`anonymize` (comma-separated, header, RFC 4180).
-fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut cell = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cell.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => row.push(std::mem::take(&mut cell)),
-            ('\n', false) => {
-                row.push(std::mem::take(&mut cell));
-                rows.push(std::mem::take(&mut row));
-            }
-            (c, _) => cell.push(c),
-        }
-    }
-    let header = rows.remove(0);
-    (header, rows)
-}
-
 #[test]
 fn anonymize_the_demo_with_recorded_roles_and_default_hierarchies() {
     let lab = Lab::new();
