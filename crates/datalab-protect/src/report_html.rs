@@ -397,6 +397,45 @@ pub fn render_risk(r: &RiskAnalysis) -> String {
             j.inconsistent_classes
         );
     }
+    if let Some(su) = &r.special_uniques {
+        let _ = write!(
+            h,
+            "<h2>Special uniques (SUDA)</h2><p>Records unique on some combination of at most {} quasi-identifiers \
+             (minimal sample uniques): <b>{}</b> ({}); {} MSUs in all. Highest DIS-SUDA score {:.4} (sampling fraction {}).</p>\
+             <table><tr><th>attribute</th><th>share of the SUDA score</th></tr>",
+            su.max_msu,
+            su.special_uniques,
+            pct(su.special_uniques_share),
+            su.msus,
+            su.max_dis_score,
+            su.dis_fraction
+        );
+        for c in &su.attribute_contributions {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td></tr>",
+                esc(c.name.as_deref().unwrap_or("?")),
+                pct(c.share)
+            );
+        }
+        h.push_str("</table>");
+    }
+    if let Some(ir) = &r.individual {
+        let _ = write!(
+            h,
+            "<h2>Individual risk (sampling weights)</h2><table>\
+             <tr><td>expected re-identifications</td><td>{:.2}</td></tr><tr><td>global risk</td><td>{:.6}</td></tr>\
+             <tr><td>highest individual risk</td><td>{}</td></tr><tr><td>records above {}</td><td>{} ({})</td></tr>\
+             <tr><td>estimated population (sum of weights)</td><td>{:.0}</td></tr></table>",
+            ir.expected_reidentifications,
+            ir.global_risk,
+            num(ir.max_risk),
+            ir.threshold,
+            ir.records_above_threshold,
+            pct(ir.records_above_threshold_share),
+            ir.population
+        );
+    }
     dpia_html(&mut h, &r.dpia_paragraph);
     h.push_str(
         "<p class=\"muted\">Estimators and their applicability are described in docs/risk.md.</p></body></html>",

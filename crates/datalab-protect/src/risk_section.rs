@@ -268,7 +268,7 @@ pub fn section(
 }
 
 /// The result of `datalab risk`: one data set's risk, the verdict and the DPIA paragraph.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct RiskAnalysis {
     pub data: String,
     pub quasi_identifiers: Vec<String>,
@@ -279,6 +279,10 @@ pub struct RiskAnalysis {
     pub report: RiskReport,
     /// Journalist risk against a population table, when one was given.
     pub journalist: Option<crate::risk::JournalistRisk>,
+    /// SUDA special uniques (with `--suda`).
+    pub special_uniques: Option<crate::risk_suda::SudaSummary>,
+    /// sdcMicro-style individual risk (with `--weights`).
+    pub individual: Option<crate::risk_individual::IndividualRiskSummary>,
     pub checks: Vec<RiskCheck>,
     pub passed: bool,
     pub dpia_paragraph: String,

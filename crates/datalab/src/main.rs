@@ -162,6 +162,18 @@ pub struct RiskArgs {
     /// attacker could link to: adds the journalist risk against it.
     #[arg(long, value_name = "DATA")]
     pub population_table: Option<String>,
+    /// Also find special uniques (SUDA2 minimal sample uniques; up to 15 quasi-identifiers).
+    #[arg(long)]
+    pub suda: bool,
+    /// Largest minimal-sample-unique size searched by --suda (default: all quasi-identifiers).
+    #[arg(long, value_name = "K")]
+    pub max_msu: Option<usize>,
+    /// Sampling fraction for the DIS-SUDA score (default: from the population, else 0.01).
+    #[arg(long, value_name = "FRACTION")]
+    pub dis_fraction: Option<f64>,
+    /// Sampling-weight column: adds the individual risk (Benedetti-Franconi, as sdcMicro).
+    #[arg(long, value_name = "COLUMN")]
+    pub weights: Option<String>,
     /// Write every record's risk to this CSV file (row, class size, risks).
     #[arg(long, value_name = "FILE")]
     pub records: Option<PathBuf>,

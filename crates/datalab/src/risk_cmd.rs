@@ -8,6 +8,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
 use datalab_data::container::LabHome;
 use datalab_data::provider::MemoryTable;
 use datalab_data::write::{AtomicFile, write_atomic};
@@ -16,9 +17,13 @@ use datalab_protect::risk::{
     JournalistRisk, POPULATION_PRESETS, RiskError, RowClasses, analyze, journalist_risk,
     population_class_sizes, population_preset, row_classes,
 };
+use datalab_protect::risk_individual::{
+    IndividualRiskError, IndividualRiskOptions, RiskMethod, individual_risk_from_batches,
+};
 use datalab_protect::risk_section::{
     RiskAnalysis, RiskSettings, RiskThresholds, assumptions, checks, dpia_paragraph,
 };
+use datalab_protect::risk_suda::{DEFAULT_DIS_FRACTION, SudaError, SudaOptions, suda_from_batches};
 
 use crate::assess_cmds::{Data, resolve};
 use crate::commands::print_json;
@@ -50,16 +55,37 @@ fn rerr(e: RiskError) -> DataError {
     }
 }
 
-/// The quasi-identifier columns of `data` in memory, with each row's class.
-fn classes_of(data: &Data, qi: &[String], json_out: bool) -> Result<(RowClasses, u64)> {
+/// Columns of `data` in memory (the quasi-identifiers plus `extra`), with each row's class.
+struct Loaded {
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    classes: RowClasses,
+    rows: u64,
+}
+
+fn classes_of(data: &Data, qi: &[String], extra: Option<&str>, json_out: bool) -> Result<Loaded> {
     let bar = progress::rows(&format!("reading {}", data.label()), json_out);
-    let (schema, stream) = data.open_columns(&bar, Some(qi))?;
+    let mut columns = qi.to_vec();
+    if let Some(e) = extra
+        && !columns.iter().any(|c| c == e)
+    {
+        columns.push(e.to_string());
+    }
+    let (schema, stream) = data.open_columns(&bar, Some(&columns))?;
     let batches: Vec<RecordBatch> = stream.collect::<Result<_>>()?;
     bar.finish_and_clear();
-    let table = MemoryTable::new(schema, batches);
+    let table = MemoryTable::new(schema.clone(), batches.clone());
     let rows = table.rows() as u64;
-    Ok((row_classes(&table, qi).map_err(rerr)?, rows))
+    Ok(Loaded {
+        schema,
+        batches,
+        classes: row_classes(&table, qi).map_err(rerr)?,
+        rows,
+    })
 }
+
+/// Per-record extra columns of the records CSV: (header, value per row).
+type RecordColumns = Vec<(&'static str, Vec<f64>)>;
 
 fn quasi_identifiers(data: &Data, given: &[String]) -> Result<Vec<String>> {
     let qi: Vec<String> = if given.is_empty() {
@@ -89,12 +115,17 @@ fn write_records(
     path: &Path,
     classes: &RowClasses,
     population_sizes: Option<&[u64]>,
+    extra: &RecordColumns,
 ) -> Result<()> {
     let mut f = AtomicFile::create(path)?;
     let mut buf = String::with_capacity(1 << 16);
     buf.push_str("row,class_size,prosecutor_risk");
     if population_sizes.is_some() {
         buf.push_str(",population_class_size,journalist_risk");
+    }
+    for (name, _) in extra {
+        buf.push(',');
+        buf.push_str(name);
     }
     buf.push('\n');
     let io = |e: std::io::Error| DataError::Io {
@@ -107,6 +138,9 @@ fn write_records(
         if let Some(p) = population_sizes {
             let big = p[class as usize].max(1);
             let _ = write!(buf, ",{},{}", big, 1.0 / big as f64);
+        }
+        for (_, values) in extra {
+            let _ = write!(buf, ",{}", values[row]);
         }
         buf.push('\n');
         if buf.len() > 1 << 16 {
@@ -133,19 +167,79 @@ pub fn risk_cmd(home: &LabHome, a: &RiskArgs, json_out: bool) -> Result<ExitCode
         .map(|p| resolve(home, p))
         .transpose()?;
     let qi = quasi_identifiers(&data, &a.qi)?;
-    let (classes, _) = classes_of(&data, &qi, json_out)?;
+    let loaded = classes_of(&data, &qi, a.weights.as_deref(), json_out)?;
+    let classes = &loaded.classes;
     let report = analyze(&classes.sizes, a.max_risk, pop.as_ref().map(|p| p.0)).map_err(rerr)?;
 
     let mut population_sizes = None;
     let journalist: Option<JournalistRisk> = match &population_data {
         None => None,
         Some(pd) => {
-            let (pc, rows) = classes_of(pd, &qi, json_out)?;
-            let (sizes, inconsistent) = population_class_sizes(&classes, &pc);
-            let j = journalist_risk(&classes.sizes, &sizes, rows, inconsistent, a.max_risk)
+            let p = classes_of(pd, &qi, None, json_out)?;
+            let (sizes, inconsistent) = population_class_sizes(classes, &p.classes);
+            let j = journalist_risk(&classes.sizes, &sizes, p.rows, inconsistent, a.max_risk)
                 .map_err(rerr)?;
             population_sizes = Some(sizes);
             Some(j)
+        }
+    };
+
+    let mut extra: RecordColumns = Vec::new();
+    let special_uniques = if a.suda {
+        let dis_fraction = a.dis_fraction.unwrap_or_else(|| {
+            report
+                .population
+                .as_ref()
+                .map_or(DEFAULT_DIS_FRACTION, |p| p.sampling_fraction)
+        });
+        let options = SudaOptions {
+            max_msu: a.max_msu,
+            dis_fraction,
+        };
+        let r = suda_from_batches(loaded.schema.clone(), loaded.batches.clone(), &qi, &options)
+            .map_err(|e| match e {
+                SudaError::Data(d) => d,
+                other => DataError::usage(format!("--suda: {other}")),
+            })?;
+        extra.push(("suda_score", r.records.iter().map(|x| x.score).collect()));
+        extra.push((
+            "dis_suda_score",
+            r.records.iter().map(|x| x.dis_score).collect(),
+        ));
+        extra.push((
+            "msus",
+            r.records
+                .iter()
+                .map(|x| x.msus_by_size.iter().map(|&c| c as f64).sum())
+                .collect(),
+        ));
+        Some(r.summary)
+    } else {
+        None
+    };
+    let individual = match &a.weights {
+        None => None,
+        Some(w) => {
+            let options = IndividualRiskOptions {
+                method: RiskMethod::default(),
+                threshold: a.max_risk,
+            };
+            let r = individual_risk_from_batches(
+                loaded.schema.clone(),
+                loaded.batches.clone(),
+                &qi,
+                Some(w),
+                &options,
+            )
+            .map_err(|e| match e {
+                IndividualRiskError::Data(d) => d,
+                other => DataError::usage(format!("--weights: {other}")),
+            })?;
+            extra.push((
+                "individual_risk",
+                r.records.iter().map(|x| x.risk).collect(),
+            ));
+            Some(r.summary)
         }
     };
 
@@ -183,13 +277,15 @@ pub fn risk_cmd(home: &LabHome, a: &RiskArgs, json_out: bool) -> Result<ExitCode
         population_label: settings.population_label.clone(),
         report,
         journalist,
+        special_uniques,
+        individual,
         checks,
         passed,
         dpia_paragraph: paragraph,
     };
 
     if let Some(path) = &a.records {
-        write_records(path, &classes, population_sizes.as_deref())?;
+        write_records(path, classes, population_sizes.as_deref(), &extra)?;
     }
     if let Some(dir) = &a.output {
         std::fs::create_dir_all(dir).map_err(|e| DataError::Io {
@@ -269,6 +365,27 @@ fn print_text(r: &RiskAnalysis, a: &RiskArgs) {
             } else {
                 String::new()
             }
+        );
+    }
+    if let Some(su) = &r.special_uniques {
+        println!(
+            "  special uniques (SUDA, MSUs up to size {}): {} records ({:.2}%), {} MSUs; highest DIS-SUDA score {:.4}",
+            su.max_msu,
+            su.special_uniques,
+            100.0 * su.special_uniques_share,
+            su.msus,
+            su.max_dis_score
+        );
+    }
+    if let Some(ir) = &r.individual {
+        println!(
+            "  individual risk ({}weighted): expected re-identifications {:.1}, global risk {:.6}, highest {:.4}; above {}: {}",
+            if ir.weighted { "" } else { "un" },
+            ir.expected_reidentifications,
+            ir.global_risk,
+            ir.max_risk,
+            ir.threshold,
+            ir.records_above_threshold
         );
     }
     if let Some(p) = &r.report.population {

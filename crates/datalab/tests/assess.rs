@@ -567,3 +567,51 @@ fn anonymize_to_risk_thresholds_and_report_risk_before_and_after() {
     ]);
     assert_eq!(code, 2, "needs a population: {err}");
 }
+
+#[test]
+fn risk_with_special_uniques_and_sampling_weights() {
+    let lab = Lab::new();
+    let data = lab.path("w.csv");
+    // (F,111) ×3, (M,222) ×1, (M,111) ×2; weights 1 except the pair (weight 50 each).
+    std::fs::write(
+        &data,
+        "sex,zip,w\nF,111,1\nF,111,1\nF,111,1\nM,222,1\nM,111,50\nM,111,50\n",
+    )
+    .unwrap();
+    let records = lab.path("rec.csv");
+    let (code, out, err) = lab.run(&[
+        "--json",
+        "risk",
+        s(&data),
+        "--qi",
+        "sex,zip",
+        "--suda",
+        "--weights",
+        "w",
+        "--records",
+        s(&records),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    // The unique (M,222) is the only special unique: {zip=222} alone is an MSU.
+    assert_eq!(r["special_uniques"]["special_uniques"].as_u64(), Some(1));
+    assert_eq!(r["individual"]["weighted"], true);
+    let (h, rows) = read_csv(&records);
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let risk: Vec<f64> = rows
+        .iter()
+        .map(|r| r[col("individual_risk")].parse().unwrap())
+        .collect();
+    // Weights 1: the sample is its own population, risk = 1/f.
+    assert!((risk[0] - 1.0 / 3.0).abs() < 1e-12);
+    assert!((risk[3] - 1.0).abs() < 1e-12);
+    // f = 2 with F = 100: well below 1/2, above 1/F.
+    assert!(risk[4] < 0.5 && risk[4] > 0.01, "{}", risk[4]);
+    let suda: Vec<f64> = rows
+        .iter()
+        .map(|r| r[col("suda_score")].parse().unwrap())
+        .collect();
+    assert!(suda[3] > 0.0 && suda.iter().enumerate().all(|(i, &x)| i == 3 || x == 0.0));
+    let (code, _, err) = lab.run(&["risk", s(&data), "--qi", "sex,zip", "--weights", "sex"]);
+    assert_eq!(code, 2, "non-numeric weights: {err}");
+}
