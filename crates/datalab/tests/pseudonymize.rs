@@ -417,3 +417,53 @@ fn default_policy_follows_the_recorded_roles_and_rotation_rekeys_encryption() {
         keys_before
     );
 }
+
+#[test]
+fn free_text_spans_are_replaced_by_labels_or_tokens() {
+    let lab = lab();
+    let data = lab.path("notes.csv");
+    std::fs::write(
+        &data,
+        "id,note\n1,Call back on anna.berg@example.se about the results\n2,No personal data here\n3,Mail anna.berg@example.se again\n",
+    )
+    .unwrap();
+    let policy = lab.path("p.toml");
+    std::fs::write(&policy, "[columns.note]\ntransform = \"text\"\n").unwrap();
+    let out = lab.path("out");
+    lab.json(&[
+        "pseudonymize",
+        s(&data),
+        "--policy",
+        s(&policy),
+        "-o",
+        s(&out),
+    ]);
+    let notes = column(&out.join("pseudonymized.csv"), "note");
+    assert_eq!(notes[0], "Call back on [EMAIL] about the results");
+    assert_eq!(notes[1], "No personal data here");
+    std::fs::write(
+        &policy,
+        "[columns.note]\ntransform = \"text\"\nreplace = \"token\"\n",
+    )
+    .unwrap();
+    let out2 = lab.path("out2");
+    lab.json(&[
+        "pseudonymize",
+        s(&data),
+        "--policy",
+        s(&policy),
+        "-o",
+        s(&out2),
+    ]);
+    let notes = column(&out2.join("pseudonymized.csv"), "note");
+    assert!(!notes[0].contains('@') && notes[0].contains("[EMAIL:"));
+    // The same address gets the same token in both notes.
+    let token = |n: &str| {
+        n[n.find("[EMAIL:").unwrap()..]
+            .split(']')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(token(&notes[0]), token(&notes[2]));
+}
