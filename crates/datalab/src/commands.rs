@@ -37,6 +37,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Roles(a) => crate::assess_cmds::roles_cmd(&home, &a, json),
         Command::Anonymize(a) => crate::anonymize_cmd::anonymize_cmd(&home, &a, json),
         Command::Risk(a) => crate::risk_cmd::risk_cmd(&home, &a, json),
+        Command::Synth(a) => crate::synth_cmd::synth_cmd(&home, &a, json),
         Command::Pseudonymize(a) => crate::pseudo_cmd::pseudonymize_cmd(&home, &a, json),
         Command::Reidentify(a) => crate::pseudo_cmd::reidentify_cmd(&home, &a, json),
         Command::Keys(a) => crate::pseudo_cmd::keys_cmd(&home, &a, json),

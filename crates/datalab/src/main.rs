@@ -6,6 +6,7 @@ mod commands;
 mod progress;
 mod pseudo_cmd;
 mod risk_cmd;
+mod synth_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +58,9 @@ pub enum Command {
     /// Re-identification risk of a container or file under the prosecutor, journalist and
     /// marketer models, with population-uniqueness estimates and a verdict against thresholds.
     Risk(RiskArgs),
+    /// Synthetic data: fit a generator (with or without differential privacy), sample from it,
+    /// or evaluate synthetic data against real data (fidelity, utility, privacy).
+    Synth(synth_cmd::SynthArgs),
     /// Pseudonymise a container or file by a policy (keyed tokens, format-preserving
     /// encryption, vault, date shifting, masking, …); keys stay in the keystore.
     Pseudonymize(PseudonymizeArgs),
