@@ -41,6 +41,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Pseudonymize(a) => crate::pseudo_cmd::pseudonymize_cmd(&home, &a, json),
         Command::Reidentify(a) => crate::pseudo_cmd::reidentify_cmd(&home, &a, json),
         Command::Keys(a) => crate::pseudo_cmd::keys_cmd(&home, &a, json),
+        Command::Verify(a) => crate::verify_cmd::verify_cmd(&home, &a, json),
     }
 }
 

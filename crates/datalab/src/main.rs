@@ -7,6 +7,7 @@ mod progress;
 mod pseudo_cmd;
 mod risk_cmd;
 mod synth_cmd;
+mod verify_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -69,6 +70,9 @@ pub enum Command {
     Reidentify(ReidentifyArgs),
     /// Manage the pseudonymisation keys: new, list, rotate.
     Keys(KeysArgs),
+    /// Verify a release certificate: signature, issuer, validity period and, with --data, the
+    /// file's hash.
+    Verify(VerifyCertArgs),
 }
 
 #[derive(Args)]
@@ -393,6 +397,15 @@ pub struct ExportArgs {
 pub struct VerifyArgs {
     /// NAME (all versions) or NAME@VERSION.
     pub container: String,
+}
+
+#[derive(Args)]
+pub struct VerifyCertArgs {
+    /// The certificate (certificate.json of a release).
+    pub certificate: PathBuf,
+    /// Also check that this file's SHA-256 is one the certificate certifies.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
