@@ -315,9 +315,9 @@ pub struct ImportOutcome {
     pub warnings: Vec<String>,
 }
 
-/// Hook for tests of interrupted imports: with `DATALAB_TEST_STALL_AT=<point>`, the import
+/// Hook for tests of interrupted runs (imports, releases): with `DATALAB_TEST_STALL_AT=<point>`, the run
 /// announces the point on stderr and waits there until killed.
-fn stall_point(point: &str) {
+pub fn stall_point(point: &str) {
     if std::env::var("DATALAB_TEST_STALL_AT").is_ok_and(|p| p == point) {
         eprintln!("datalab: stalled at {point}");
         loop {

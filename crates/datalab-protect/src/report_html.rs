@@ -8,7 +8,8 @@ use crate::anonymize::AnonymizationReport;
 use crate::risk::{Estimate, RiskReport};
 use crate::risk_section::{RiskAnalysis, RiskCheck, RiskSection};
 
-fn esc(s: &str) -> String {
+/// HTML-escapes `s` (cut to 120 characters, control characters replaced).
+pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars().take(120) {
         match c {
@@ -41,7 +42,8 @@ fn num(x: f64) -> String {
     }
 }
 
-const STYLE: &str = "body{font:15px/1.45 system-ui,sans-serif;color:#1d2433;max-width:1040px;margin:24px auto;padding:0 20px}\
+/// The stylesheet every datalab HTML report shares.
+pub const STYLE: &str = "body{font:15px/1.45 system-ui,sans-serif;color:#1d2433;max-width:1040px;margin:24px auto;padding:0 20px}\
 h1{font-size:26px;margin:4px 0}h2{font-size:19px;margin-top:30px;border-bottom:1px solid #dde2ea;padding-bottom:4px}\
 table{border-collapse:collapse;width:100%;margin:8px 0}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e7ebf0;vertical-align:top}\
 th{background:#f4f6f9;font-weight:600}.ok{color:#1a7f37;font-weight:700}.bad{color:#b42318;font-weight:700}\
@@ -331,6 +333,18 @@ fn dpia_html(h: &mut String, paragraph: &str) {
         "<h3>For the data-protection impact assessment</h3><div class=\"card\"><p>{}</p></div>",
         esc_long(paragraph)
     );
+}
+
+/// The risk section (before/after, verdict, assumptions, DPIA paragraph) as an HTML fragment.
+pub fn risk_fragment(r: &RiskSection) -> String {
+    let mut h = String::new();
+    risk_section_html(&mut h, r);
+    h
+}
+
+/// Like `esc` for whole paragraphs (no length cut).
+pub fn esc_text(s: &str) -> String {
+    esc_long(s)
 }
 
 /// The risk section of the anonymisation report.

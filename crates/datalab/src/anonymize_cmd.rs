@@ -50,7 +50,7 @@ struct FileConfig {
     hierarchies: BTreeMap<String, String>,
 }
 
-fn perr(e: ProtectError) -> DataError {
+pub(crate) fn perr(e: ProtectError) -> DataError {
     if e.is_usage() {
         DataError::usage(e.to_string())
     } else {
@@ -123,6 +123,76 @@ fn flat(attribute: &str, values: &[(String, u64)]) -> Result<Hierarchy> {
     Hierarchy::from_rows(attribute, rows).map_err(herr)
 }
 
+/// Quasi-identifiers with their hierarchies (given specs first, else defaults) and sensitive
+/// attributes with theirs when given; also the descriptions of the hierarchies built by default.
+pub(crate) type Hierarchies = (
+    Vec<(String, Hierarchy)>,
+    Vec<(String, Option<Hierarchy>)>,
+    Vec<String>,
+);
+
+pub(crate) fn build_hierarchies(
+    table: &MemoryTable,
+    schema: &SchemaRef,
+    label: &str,
+    qi: &[String],
+    sensitive: &[String],
+    specs: &BTreeMap<String, HierarchySpec>,
+) -> Result<Hierarchies> {
+    let field_type = |c: &str| -> Result<DataType> {
+        schema
+            .field_with_name(c)
+            .map(|f| f.data_type().clone())
+            .map_err(|_| DataError::unknown_column(label, c, schema))
+    };
+    let mut quasi_identifiers = Vec::new();
+    let mut built = Vec::new();
+    for c in qi {
+        let ty = field_type(c)?;
+        let values = value_counts(table, c)?;
+        let weighted: Vec<(&str, u64)> = values.iter().map(|(v, n)| (v.as_str(), *n)).collect();
+        let h = match specs.get(c) {
+            Some(spec) => spec.build_weighted(c, &weighted).map_err(herr)?,
+            None => match default_spec(&ty, &values) {
+                Some(spec) => {
+                    built.push(format!("{c}={spec}"));
+                    spec.build_weighted(c, &weighted).map_err(herr)?
+                }
+                None => {
+                    built.push(format!("{c}=flat (value → *)"));
+                    flat(c, &values)?
+                }
+            },
+        };
+        let has_nulls = table
+            .encoded(c)?
+            .codes
+            .contains(&datalab_data::provider::NULL_CODE);
+        let h = if has_nulls && h.value_index("").is_none() {
+            with_null_row(h)?
+        } else {
+            h
+        };
+        quasi_identifiers.push((c.clone(), h));
+    }
+    let mut sens = Vec::new();
+    for c in sensitive {
+        field_type(c)?;
+        let h = match specs.get(c) {
+            Some(spec) => {
+                let values = value_counts(table, c)?;
+                let weighted: Vec<(&str, u64)> =
+                    values.iter().map(|(v, n)| (v.as_str(), *n)).collect();
+                Some(spec.build_weighted(c, &weighted).map_err(herr)?)
+            }
+            None => None,
+        };
+        sens.push((c.clone(), h));
+    }
+
+    Ok((quasi_identifiers, sens, built))
+}
+
 pub fn anonymize_cmd(home: &LabHome, a: &AnonymizeArgs, json_out: bool) -> Result<ExitCode> {
     let (file_cfg, cfg_dir) = match &a.config {
         Some(p) => {
@@ -186,56 +256,8 @@ pub fn anonymize_cmd(home: &LabHome, a: &AnonymizeArgs, json_out: bool) -> Resul
             )));
         }
     }
-    let field_type = |c: &str| -> Result<DataType> {
-        schema
-            .field_with_name(c)
-            .map(|f| f.data_type().clone())
-            .map_err(|_| DataError::unknown_column(&data.label(), c, &schema))
-    };
-    let mut quasi_identifiers = Vec::new();
-    let mut built = Vec::new();
-    for c in &qi {
-        let ty = field_type(c)?;
-        let values = value_counts(&table, c)?;
-        let weighted: Vec<(&str, u64)> = values.iter().map(|(v, n)| (v.as_str(), *n)).collect();
-        let h = match specs.get(c) {
-            Some(spec) => spec.build_weighted(c, &weighted).map_err(herr)?,
-            None => match default_spec(&ty, &values) {
-                Some(spec) => {
-                    built.push(format!("{c}={spec}"));
-                    spec.build_weighted(c, &weighted).map_err(herr)?
-                }
-                None => {
-                    built.push(format!("{c}=flat (value → *)"));
-                    flat(c, &values)?
-                }
-            },
-        };
-        let has_nulls = table
-            .encoded(c)?
-            .codes
-            .contains(&datalab_data::provider::NULL_CODE);
-        let h = if has_nulls && h.value_index("").is_none() {
-            with_null_row(h)?
-        } else {
-            h
-        };
-        quasi_identifiers.push((c.clone(), h));
-    }
-    let mut sens = Vec::new();
-    for c in &sensitive {
-        field_type(c)?;
-        let h = match specs.get(c) {
-            Some(spec) => {
-                let values = value_counts(&table, c)?;
-                let weighted: Vec<(&str, u64)> =
-                    values.iter().map(|(v, n)| (v.as_str(), *n)).collect();
-                Some(spec.build_weighted(c, &weighted).map_err(herr)?)
-            }
-            None => None,
-        };
-        sens.push((c.clone(), h));
-    }
+    let (quasi_identifiers, sens, built) =
+        build_hierarchies(&table, &schema, &data.label(), &qi, &sensitive, &specs)?;
 
     let mut models = Vec::new();
     let k = a.k.or(file_cfg.k);

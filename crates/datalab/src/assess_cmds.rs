@@ -156,7 +156,7 @@ impl Data {
     }
 }
 
-fn run_assessment(data: &Data, today: Option<&str>, quiet: bool) -> Result<Assessment> {
+pub(crate) fn run_assessment(data: &Data, today: Option<&str>, quiet: bool) -> Result<Assessment> {
     let mut opts = ProfileOptions::default();
     if let Some(t) = today {
         let d = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")

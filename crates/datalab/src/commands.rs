@@ -9,9 +9,9 @@ use datalab_data::container::{
     self, Container, ContainerRef, DescriptiveMetadata, ImportOutcome, ImportRequest, LabHome,
 };
 use datalab_data::read::{Encoding, Format, HeaderMode, ReadOptions, SchemaOverride};
-use datalab_data::write::{AtomicFile, BatchWriter, write_file};
+use datalab_data::write::{AtomicFile, BatchWriter, write_atomic, write_file};
 use datalab_data::{DataError, Result, demo};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::{
     Cli, Command, DemoArgs, EncodingArg, ExportArgs, FormatArg, HeaderArg, ImportArgs, InspectArgs,
@@ -38,6 +38,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Anonymize(a) => crate::anonymize_cmd::anonymize_cmd(&home, &a, json),
         Command::Risk(a) => crate::risk_cmd::risk_cmd(&home, &a, json),
         Command::Synth(a) => crate::synth_cmd::synth_cmd(&home, &a, json),
+        Command::Release(a) => crate::release_cmd::release_cmd(&home, &a, json),
         Command::Pseudonymize(a) => crate::pseudo_cmd::pseudonymize_cmd(&home, &a, json),
         Command::Reidentify(a) => crate::pseudo_cmd::reidentify_cmd(&home, &a, json),
         Command::Keys(a) => crate::pseudo_cmd::keys_cmd(&home, &a, json),
@@ -446,6 +447,93 @@ fn verify_cmd(home: &LabHome, a: &VerifyArgs, json_out: bool) -> Result<ExitCode
     })
 }
 
+fn release_dir(home: &LabHome, name: &str) -> PathBuf {
+    home.root().join("demo").join(format!("release-{name}"))
+}
+
+fn release_json(home: &LabHome, name: &str, r: &crate::release_cmd::ReleaseReport) -> Value {
+    let dir = release_dir(home, name);
+    json!({
+        "folder": dir,
+        "report_html": dir.join("report.html"),
+        "certificate": dir.join("certificate.json"),
+        "verdict": r.verdict,
+    })
+}
+
+/// The demo's release: open data, roles as the assessment suggests them (the demo accepts
+/// them, as `--yes` does), replacing the previous demo release.
+fn demo_release(
+    home: &LabHome,
+    name: &str,
+    config: Option<PathBuf>,
+    json_out: bool,
+) -> Result<crate::release_cmd::ReleaseReport> {
+    crate::release_cmd::release(
+        home,
+        &crate::ReleaseArgs {
+            data: name.to_string(),
+            purpose: Some(crate::release_cmd::Purpose::OpenData),
+            config,
+            yes: true,
+            force: true,
+            output: release_dir(home, name),
+        },
+        json_out,
+    )
+}
+
+/// Adult with its ARX hierarchies and the eight quasi-identifiers of the ARX examples.
+fn adult_release_config(home: &LabHome, adult_dir: &Path) -> Result<PathBuf> {
+    let qis = [
+        "sex",
+        "age",
+        "race",
+        "marital-status",
+        "education",
+        "native-country",
+        "workclass",
+        "occupation",
+    ];
+    let dir = std::fs::canonicalize(adult_dir).map_err(|e| DataError::Io {
+        context: format!("resolving {}", adult_dir.display()),
+        source: e,
+    })?;
+    let mut text = String::from("# Written by datalab demo.\n[roles]\n");
+    for q in qis {
+        text.push_str(&format!("\"{q}\" = \"quasi_identifier\"\n"));
+    }
+    // Every other column: insensitive (so no suggestion adds quasi-identifiers).
+    let csv = dir.join("adult.csv");
+    let header = std::fs::read_to_string(&csv)
+        .map_err(|e| DataError::Io {
+            context: format!("reading {}", csv.display()),
+            source: e,
+        })?
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    for c in header.split([',', ';']).map(str::trim) {
+        if !qis.contains(&c) && !c.is_empty() {
+            let role = if c == "salary-class" {
+                "sensitive"
+            } else {
+                "insensitive"
+            };
+            text.push_str(&format!("\"{c}\" = \"{role}\"\n"));
+        }
+    }
+    text.push_str("[hierarchies]\n");
+    for q in qis {
+        let f = dir.join(format!("adult_hierarchy_{q}.csv"));
+        text.push_str(&format!("\"{q}\" = \"file:{}\"\n", f.display()));
+    }
+    let path = home.root().join("demo").join("adult-release.toml");
+    write_atomic(&path, text.as_bytes())?;
+    Ok(path)
+}
+
 fn demo_cmd(home: &LabHome, a: &DemoArgs, json_out: bool) -> Result<ExitCode> {
     if a.rows == 0 {
         return Err(DataError::usage("--rows must be at least 1"));
@@ -504,12 +592,28 @@ fn demo_cmd(home: &LabHome, a: &DemoArgs, json_out: bool) -> Result<ExitCode> {
         None
     };
 
+    // The main job on the demo data: a release of each table for open data.
+    let patients_release = demo_release(home, "patients", None, json_out)?;
+    let adult_release = match &adult {
+        Some(_) => Some(demo_release(
+            home,
+            "adult",
+            Some(adult_release_config(home, &a.shared_data.join("adult"))?),
+            json_out,
+        )?),
+        None => None,
+    };
+
     if json_out {
         print_json(&json!({
             "patients": outcome_json(&patients),
             "patients_csv": csv_path,
             "demo_data": report,
             "adult": adult.as_ref().map(outcome_json),
+            "releases": {
+                "patients": release_json(home, "patients", &patients_release),
+                "adult": adult_release.as_ref().map(|r| release_json(home, "adult", r)),
+            },
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -535,6 +639,24 @@ fn demo_cmd(home: &LabHome, a: &DemoArgs, json_out: bool) -> Result<ExitCode> {
         ),
     }
     println!();
+    println!("4. Released both for open data (datalab release … --purpose open-data):");
+    for (name, r) in [
+        ("patients", Some(&patients_release)),
+        ("adult", adult_release.as_ref()),
+    ] {
+        if let Some(r) = r {
+            let dir = release_dir(home, name);
+            println!("   {name}: {}", r.verdict.summary);
+            println!("     report      {}", dir.join("report.html").display());
+            println!(
+                "     certificate {}  (datalab verify {} --data {})",
+                dir.join("certificate.json").display(),
+                dir.join("certificate.json").display(),
+                dir.join("data.parquet").display()
+            );
+        }
+    }
+    println!();
     let home_arg =
         if std::env::var_os("DATALAB_HOME").is_none() && home.root() != Path::new(".datalab") {
             format!(" --home {}", home.root().display())
@@ -553,5 +675,17 @@ fn demo_cmd(home: &LabHome, a: &DemoArgs, json_out: bool) -> Result<ExitCode> {
         "  datalab{home_arg} anonymize patients --qi birth_date,sex,postcode,country --k 5 --suppression 0.05 -o anon"
     );
     println!("  datalab{home_arg} export patients --format jsonl -o patients.jsonl");
+    println!(
+        "  datalab{home_arg} risk adult --qi sex,age,race,marital-status,education,native-country,workclass,occupation --population USA"
+    );
+    println!(
+        "  datalab{home_arg} release patients --purpose research --yes -o release-research   # tokens need DATALAB_KEY_PASSPHRASE or a terminal"
+    );
+    println!(
+        "  datalab{home_arg} verify {}",
+        release_dir(home, "patients")
+            .join("certificate.json")
+            .display()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,9 @@ mod assess_cmds;
 mod commands;
 mod progress;
 mod pseudo_cmd;
+mod release_cert;
+mod release_cmd;
+mod release_html;
 mod risk_cmd;
 mod synth_cmd;
 mod verify_cmd;
@@ -62,6 +65,10 @@ pub enum Command {
     /// Synthetic data: fit a generator (with or without differential privacy), sample from it,
     /// or evaluate synthetic data against real data (fidelity, utility, privacy).
     Synth(synth_cmd::SynthArgs),
+    /// Make a container or file safe for a purpose in one step: assess, settle roles,
+    /// pseudonymise or drop identifiers, anonymise to the purpose's risk target, validate, and
+    /// write the data, a report and a signed certificate.
+    Release(ReleaseArgs),
     /// Pseudonymise a container or file by a policy (keyed tokens, format-preserving
     /// encryption, vault, date shifting, masking, …); keys stay in the keystore.
     Pseudonymize(PseudonymizeArgs),
@@ -73,6 +80,27 @@ pub enum Command {
     /// Verify a release certificate: signature, issuer, validity period and, with --data, the
     /// file's hash.
     Verify(VerifyCertArgs),
+}
+
+#[derive(Args, Clone)]
+pub struct ReleaseArgs {
+    /// A container (NAME or NAME@VERSION) or a data file.
+    pub data: String,
+    /// What the release is for; sets the targets (docs/release.md). Default: research.
+    #[arg(long, value_enum)]
+    pub purpose: Option<release_cmd::Purpose>,
+    /// Settings in TOML (roles, targets, hierarchies; see docs/release.md).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Accept the suggested column roles without asking.
+    #[arg(long)]
+    pub yes: bool,
+    /// Replace a non-empty output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Output folder: data.parquet, data.csv, report.html, report.json, certificate.json.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
 }
 
 #[derive(Args)]

@@ -43,7 +43,7 @@ fn kerr(e: KeystoreError) -> DataError {
     }
 }
 
-fn perr(e: PseudoError) -> DataError {
+pub(crate) fn perr(e: PseudoError) -> DataError {
     match e {
         PseudoError::Usage(m) => DataError::usage(m),
         PseudoError::Failed(m) => DataError::Integrity(m),
@@ -176,6 +176,26 @@ pub fn keys_cmd(home: &LabHome, a: &KeysArgs, json_out: bool) -> Result<ExitCode
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The active pseudonymisation key for a run (creating the keystore on first use), with its id.
+pub(crate) fn active_run_key(home: &LabHome) -> Result<(RunKey, String)> {
+    let path = keystore_path(home, None);
+    let (ks, _) = open_or_create(&path)?;
+    let k = ks.active_key(PURPOSE).map_err(|_| {
+        DataError::usage(format!(
+            "the keystore {} has no active {PURPOSE} key: run datalab keys new",
+            path.display()
+        ))
+    })?;
+    let id = k.id().as_str().to_string();
+    Ok((
+        RunKey {
+            id: id.clone(),
+            material: Zeroizing::new(*k.material()),
+        },
+        id,
+    ))
 }
 
 /// The report written next to the pseudonymised data (`pseudonymization.json`).
