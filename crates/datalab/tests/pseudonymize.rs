@@ -18,6 +18,11 @@ fn lab() -> Lab {
     lab
 }
 
+/// `datalab pseudonymize DATA --policy POLICY -o OUT`, which must succeed.
+fn run_policy(lab: &Lab, data: &Path, policy: &Path, out: &Path) -> serde_json::Value {
+    lab.json(&["pseudonymize", s(data), "--policy", s(policy), "-o", s(out)])
+}
+
 fn column(path: &Path, name: &str) -> Vec<String> {
     let (h, rows) = read_csv(path);
     let i = h.iter().position(|c| c == name).expect("column");
@@ -65,14 +70,7 @@ fn tokens_link_within_a_context_and_never_across_contexts() {
     };
     let run = |data: &Path, ctx: &str, out: &str| {
         let o = lab.path(out);
-        lab.json(&[
-            "pseudonymize",
-            s(data),
-            "--policy",
-            s(&policy(ctx)),
-            "-o",
-            s(&o),
-        ]);
+        run_policy(&lab, data, &policy(ctx), &o);
         column(&o.join("pseudonymized.csv"), "person")
     };
     let tok_a = run(&a, "study-42", "out_a");
@@ -121,14 +119,7 @@ fn date_shift_keeps_every_interval_of_a_subject() {
     )
     .unwrap();
     let out = lab.path("out");
-    lab.json(&[
-        "pseudonymize",
-        s(&data),
-        "--policy",
-        s(&policy),
-        "-o",
-        s(&out),
-    ]);
+    run_policy(&lab, &data, &policy, &out);
     let (_, before) = read_csv(&data);
     let (_, after) = read_csv(&out.join("pseudonymized.csv"));
     let day = |d: &str| {
@@ -370,14 +361,7 @@ fn default_policy_follows_the_recorded_roles_and_rotation_rekeys_encryption() {
     let policy = lab.path("p.toml");
     std::fs::write(&policy, "[columns.id]\ntransform = \"encrypt\"\n").unwrap();
     let first = lab.path("first");
-    lab.json(&[
-        "pseudonymize",
-        s(&data),
-        "--policy",
-        s(&policy),
-        "-o",
-        s(&first),
-    ]);
+    run_policy(&lab, &data, &policy, &first);
     let second = lab.path("second");
     let rot = lab.json(&["keys", "rotate", "--rekey", s(&first), "-o", s(&second)]);
     assert_ne!(rot["active"], rot["retired"]);
@@ -430,14 +414,7 @@ fn free_text_spans_are_replaced_by_labels_or_tokens() {
     let policy = lab.path("p.toml");
     std::fs::write(&policy, "[columns.note]\ntransform = \"text\"\n").unwrap();
     let out = lab.path("out");
-    lab.json(&[
-        "pseudonymize",
-        s(&data),
-        "--policy",
-        s(&policy),
-        "-o",
-        s(&out),
-    ]);
+    run_policy(&lab, &data, &policy, &out);
     let notes = column(&out.join("pseudonymized.csv"), "note");
     assert_eq!(notes[0], "Call back on [EMAIL] about the results");
     assert_eq!(notes[1], "No personal data here");
@@ -447,14 +424,7 @@ fn free_text_spans_are_replaced_by_labels_or_tokens() {
     )
     .unwrap();
     let out2 = lab.path("out2");
-    lab.json(&[
-        "pseudonymize",
-        s(&data),
-        "--policy",
-        s(&policy),
-        "-o",
-        s(&out2),
-    ]);
+    run_policy(&lab, &data, &policy, &out2);
     let notes = column(&out2.join("pseudonymized.csv"), "note");
     assert!(!notes[0].contains('@') && notes[0].contains("[EMAIL:"));
     // The same address gets the same token in both notes.
