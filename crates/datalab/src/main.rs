@@ -121,6 +121,10 @@ pub struct PseudonymizeArgs {
     /// Keystore file (default: $DATALAB_KEYSTORE, else HOME/keys/keystore.json).
     #[arg(long, value_name = "FILE")]
     pub keystore: Option<PathBuf>,
+    /// Also store the pseudonymised data as a container with this name (its description
+    /// names the key ids used).
+    #[arg(long, value_name = "NAME")]
+    pub store: Option<String>,
 }
 
 #[derive(Args)]

@@ -11,7 +11,7 @@ use std::sync::mpsc::sync_channel;
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use datalab_data::container::LabHome;
+use datalab_data::container::{DescriptiveMetadata, ImportRequest, LabHome};
 use datalab_data::read::Format;
 use datalab_data::read::{ReadOptions, open_table};
 use datalab_data::write::{AtomicFile, BatchWriter, write_atomic};
@@ -486,8 +486,39 @@ pub fn pseudonymize_cmd(home: &LabHome, a: &PseudonymizeArgs, json_out: bool) ->
         .map_err(|e| DataError::Integrity(format!("serialising the report: {e}")))?;
     write_atomic(&report_path, &text)?;
 
+    let stored = match &a.store {
+        Some(name) => Some(crate::commands::run_import(
+            home,
+            &ImportRequest {
+                path: data_path.clone(),
+                name: Some(name.clone()),
+                metadata: DescriptiveMetadata {
+                    description: Some(format!(
+                        "pseudonymised from {} by datalab pseudonymize; key ids: {}; report: {}",
+                        data.label(),
+                        if key_ids.is_empty() {
+                            "none".to_string()
+                        } else {
+                            key_ids.join(", ")
+                        },
+                        report_path.display()
+                    )),
+                    license: None,
+                    publisher: None,
+                },
+                read: ReadOptions::default(),
+            },
+            json_out,
+        )?),
+        None => None,
+    };
     if json_out {
-        print_json(&json!({"data": data_path, "report_json": report_path, "report": report}))?;
+        print_json(&json!({
+            "data": data_path,
+            "report_json": report_path,
+            "stored": stored.as_ref().map(|o| json!({"name": o.manifest.name, "version": o.manifest.version})),
+            "report": report,
+        }))?;
     } else {
         println!("{}: {} rows pseudonymised", data.label(), rows);
         for c in &report.columns {

@@ -343,7 +343,21 @@ fn default_policy_follows_the_recorded_roles_and_rotation_rekeys_encryption() {
     lab.json(&["demo", "--rows", "300", "--shared-data", "/nonexistent"]);
     lab.json(&["roles", "patients", "--accept"]);
     let out = lab.path("out");
-    let r = lab.json(&["pseudonymize", "patients", "-o", s(&out)]);
+    let r = lab.json(&[
+        "pseudonymize",
+        "patients",
+        "-o",
+        s(&out),
+        "--store",
+        "patients-pseudo",
+    ]);
+    // The stored container's manifest names the key id, never key material.
+    let key_id = r["report"]["additional_information"]["key_ids"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let inspected = lab.json(&["inspect", "patients-pseudo"]).to_string();
+    assert!(inspected.contains(&key_id), "{inspected}");
     let cols = r["report"]["columns"].as_array().unwrap();
     let transform = |name: &str| {
         cols.iter()
