@@ -150,6 +150,23 @@ pub fn parquet_properties(no_dictionary: &[String]) -> WriterProperties {
         .build()
 }
 
+/// Writer settings for a file some of whose columns are random-looking (tokens, ciphertexts):
+/// neither dictionary encoding nor compression can gain anything there, so both are off for
+/// those columns and on for the rest.
+pub fn parquet_properties_random(random: &[String]) -> WriterProperties {
+    let mut b = WriterProperties::builder()
+        .set_compression(ParquetCompression::SNAPPY)
+        .set_max_row_group_row_count(Some(PARQUET_ROW_GROUP_ROWS))
+        .set_created_by(format!("datalab {}", env!("CARGO_PKG_VERSION")));
+    for c in random {
+        let path = parquet::schema::types::ColumnPath::from(c.as_str());
+        b = b
+            .set_column_dictionary_enabled(path.clone(), false)
+            .set_column_compression(path, ParquetCompression::UNCOMPRESSED);
+    }
+    b.build()
+}
+
 /// Streams batches into one output format.
 pub enum BatchWriter<W: Write + Send> {
     Csv(Box<arrow_csv::Writer<W>>),
@@ -169,6 +186,23 @@ impl<W: Write + Send> BatchWriter<W> {
             )),
             Format::Jsonl => BatchWriter::Jsonl(JsonlWriter { out }),
         })
+    }
+
+    /// Like [`BatchWriter::new`], with Parquet columns `random` stored without dictionary
+    /// or compression ([`parquet_properties_random`]).
+    pub fn with_random_columns(
+        format: Format,
+        out: W,
+        schema: &SchemaRef,
+        random: &[String],
+    ) -> Result<Self> {
+        match format {
+            Format::Parquet => Ok(BatchWriter::Parquet(Box::new(
+                ArrowWriter::try_new(out, schema.clone(), Some(parquet_properties_random(random)))
+                    .ctx(|| "starting a Parquet file".to_string())?,
+            ))),
+            other => Self::new(other, out, schema),
+        }
     }
 
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {

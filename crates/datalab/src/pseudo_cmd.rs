@@ -368,9 +368,23 @@ pub fn pseudonymize_cmd(home: &LabHome, a: &PseudonymizeArgs, json_out: bool) ->
     // Writer on its own thread: encoding the output overlaps with transforming the next batch.
     let (tx, rx) = sync_channel::<RecordBatch>(4);
     let writer_path = data_path.clone();
+    // Tokens and ciphertexts are random-looking: no dictionary, no compression for them.
+    let random: Vec<String> = policy
+        .columns
+        .iter()
+        .filter(|(_, c)| {
+            matches!(
+                c,
+                ColumnPolicy::Token { .. }
+                    | ColumnPolicy::Encrypt { .. }
+                    | ColumnPolicy::Vault { .. }
+            )
+        })
+        .map(|(n, _)| n.clone())
+        .collect();
     let writer = std::thread::spawn(move || -> Result<()> {
         let mut file = AtomicFile::create(&writer_path)?;
-        let mut w = BatchWriter::new(format, file.file(), &out_schema)?;
+        let mut w = BatchWriter::with_random_columns(format, file.file(), &out_schema, &random)?;
         for b in rx {
             w.write(&b)?;
         }

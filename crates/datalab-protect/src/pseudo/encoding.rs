@@ -25,17 +25,17 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Appends the first `chars` characters of the lowercase hex form of `bytes`.
 pub fn hex_prefix_into(bytes: &[u8], chars: usize, out: &mut String) {
     let chars = chars.min(bytes.len() * 2);
-    let mut buf = [0u8; 128];
-    let mut start = 0;
-    while start < chars {
-        let end = (start + buf.len()).min(chars);
-        for (i, slot) in (start..end).zip(buf.iter_mut()) {
-            let b = bytes[i / 2];
-            let nibble = if i % 2 == 0 { b >> 4 } else { b & 15 };
-            *slot = HEX[usize::from(nibble)];
+    // Whole bytes two characters at a time, in chunks of 64 characters (one digest).
+    let mut buf = [0u8; 64];
+    let mut done = 0;
+    for chunk in bytes[..chars.div_ceil(2)].chunks(32) {
+        for (pair, &b) in buf.chunks_exact_mut(2).zip(chunk) {
+            pair[0] = HEX[usize::from(b >> 4)];
+            pair[1] = HEX[usize::from(b & 15)];
         }
-        push_ascii(out, &buf[..end - start]);
-        start = end;
+        let take = (chars - done).min(2 * chunk.len());
+        push_ascii(out, &buf[..take]);
+        done += take;
     }
 }
 
@@ -195,6 +195,14 @@ mod tests {
         let mut s = String::new();
         hex_prefix_into(&b, 3, &mut s);
         assert_eq!(s, "01a");
+        // Every prefix length, across more than one 32-byte chunk.
+        let long: Vec<u8> = (0..70u8).map(|i| i.wrapping_mul(37)).collect();
+        let full = hex(&long);
+        for chars in 0..=full.len() + 2 {
+            let mut s = String::from("x");
+            hex_prefix_into(&long, chars, &mut s);
+            assert_eq!(s[1..], full[..chars.min(full.len())]);
+        }
         let mut s = String::new();
         base32_prefix_into(b"foobar", 4, &mut s);
         assert_eq!(s, "mzxw");
