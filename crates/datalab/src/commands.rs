@@ -43,6 +43,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Reidentify(a) => crate::pseudo_cmd::reidentify_cmd(&home, &a, json),
         Command::Keys(a) => crate::pseudo_cmd::keys_cmd(&home, &a, json),
         Command::Verify(a) => crate::verify_cmd::verify_cmd(&home, &a, json),
+        Command::Dp(a) => crate::dp_cmd::dp_cmd(&home, &a, json),
     }
 }
 

@@ -3,6 +3,7 @@
 mod anonymize_cmd;
 mod assess_cmds;
 mod commands;
+mod dp_cmd;
 mod progress;
 mod pseudo_cmd;
 mod release_cert;
@@ -80,6 +81,9 @@ pub enum Command {
     /// Verify a release certificate: signature, issuer, validity period and, with --data, the
     /// file's hash.
     Verify(VerifyCertArgs),
+    /// Differential privacy: answer aggregate queries (COUNT, SUM, AVG, QUANTILE, GROUP BY) with
+    /// OpenDP noise and a 95% interval, spending a recipient's budget in the lab's ledger.
+    Dp(dp_cmd::DpArgs),
 }
 
 #[derive(Args, Clone)]
