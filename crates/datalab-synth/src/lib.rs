@@ -6,6 +6,9 @@
 //! - [`constraints`]: ranges, `a <= b` rules, fixed combinations.
 //! - [`evaluate`]: fidelity, utility and privacy of synthetic data against real data.
 
+// Numeric code over tables indexes several arrays in one loop; index loops read clearer there.
+#![allow(clippy::needless_range_loop)]
+
 pub mod constraints;
 pub mod dp;
 pub mod evaluate;

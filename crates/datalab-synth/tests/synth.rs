@@ -502,7 +502,7 @@ fn model_file_holds_no_input_row() {
     assert_eq!(checked, 400);
     // The check can fail: a model that stored a row would be caught.
     let row: Vec<String> = [1, 2].iter().map(|&c| fmt(c, 0)).collect();
-    let leaked = vec![vec!["x".to_string(), row[0].clone(), row[1].clone()]];
+    let leaked = [vec!["x".to_string(), row[0].clone(), row[1].clone()]];
     assert!(leaked.iter().any(|a| contains_run(a, &row)));
 }
 
