@@ -296,6 +296,20 @@ enum Op {
     },
 }
 
+impl Op {
+    /// Rough relative cost per value, for spreading columns over threads.
+    fn cost(&self) -> u32 {
+        match self {
+            Op::Keep => 0,
+            Op::Redact(_) | Op::Truncate(_) | Op::BucketDate(_) | Op::BucketNumber(_) => 1,
+            Op::Mask { .. } | Op::DateShift { .. } => 2,
+            Op::Token(_) | Op::Vault(_) => 3,
+            Op::Text { .. } => 8,
+            Op::Encrypt { .. } => 12,
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum DateUnit {
     Year,
@@ -635,26 +649,48 @@ impl Pseudonymizer {
     /// Transforms one batch. Columns are processed on up to `threads` threads.
     pub fn apply(&mut self, batch: &RecordBatch, threads: usize) -> Result<RecordBatch> {
         let spans = self.spans.clone();
-        let mut outputs: Vec<Option<Result<ArrayRef>>> =
-            (0..self.plans.len()).map(|_| None).collect();
         let threads = threads.clamp(1, 8);
-        let plans = &mut self.plans;
         let base = self.rows_done;
-        std::thread::scope(|scope| {
-            let chunk = plans.len().div_ceil(threads).max(1);
-            let mut handles = Vec::new();
-            for (plans, outs) in plans.chunks_mut(chunk).zip(outputs.chunks_mut(chunk)) {
-                let spans = spans.clone();
-                handles.push(scope.spawn(move || {
-                    for (plan, out) in plans.iter_mut().zip(outs.iter_mut()) {
-                        *out = Some(apply_column(plan, batch, base, spans.as_deref()));
-                    }
-                }));
-            }
-            for h in handles {
-                let _ = h.join();
-            }
+        let n = self.plans.len();
+        // Columns go to threads by estimated cost (greedy, heaviest first): `keep` costs
+        // nothing, FF1 several times a token. Equal column counts per thread would leave one
+        // thread idle whenever the costly columns sit next to each other.
+        let mut order: Vec<(usize, &mut ColumnPlan)> = self.plans.iter_mut().enumerate().collect();
+        order.sort_by_key(|(_, p)| std::cmp::Reverse(p.op.cost()));
+        let mut buckets: Vec<(u32, Vec<(usize, &mut ColumnPlan)>)> =
+            (0..threads).map(|_| (0, Vec::new())).collect();
+        for (i, plan) in order {
+            let cost = plan.op.cost();
+            let lightest = buckets
+                .iter_mut()
+                .min_by_key(|(load, _)| *load)
+                .expect("at least one thread");
+            lightest.0 += cost;
+            lightest.1.push((i, plan));
+        }
+        let mut outputs: Vec<Option<Result<ArrayRef>>> = (0..n).map(|_| None).collect();
+        let results: Vec<Vec<(usize, Result<ArrayRef>)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = buckets
+                .into_iter()
+                .filter(|(_, b)| !b.is_empty())
+                .map(|(_, bucket)| {
+                    let spans = spans.clone();
+                    scope.spawn(move || {
+                        bucket
+                            .into_iter()
+                            .map(|(i, plan)| (i, apply_column(plan, batch, base, spans.as_deref())))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
         });
+        for (i, r) in results.into_iter().flatten() {
+            outputs[i] = Some(r);
+        }
         let columns = outputs
             .into_iter()
             .map(|o| o.unwrap_or_else(|| Err(PseudoError::Failed("a worker thread failed".into()))))

@@ -296,8 +296,9 @@ mod tests {
     fn verdict_follows_the_thresholds() {
         let settings = RiskSettings::default();
         let qis = vec!["age".to_string(), "zip".to_string()];
-        // Before: uniques; after: classes of 12 and 20 (risk 1/12 ≈ 0.083 ≤ 0.09).
-        let s = section("t", &qis, &[1, 1, 30], &[12, 20], &settings).unwrap();
+        // Before: uniques; after: classes of 12 and 3 × 30 (highest risk 1/12 ≈ 0.083 ≤ 0.09,
+        // average 4/102 ≈ 0.039 ≤ 0.05).
+        let s = section("t", &qis, &[1, 1, 30], &[12, 30, 30, 30], &settings).unwrap();
         assert!(s.passed);
         assert_eq!(s.before.sample.highest_risk, 1.0);
         let after = s.after.as_ref().unwrap();

@@ -393,21 +393,34 @@ pub fn pseudonymize_cmd(home: &LabHome, a: &PseudonymizeArgs, json_out: bool) ->
     });
     let mut rows = 0u64;
     let mut failure = None;
-    for batch in first.into_iter().map(Ok).chain(stream.by_ref()) {
-        let out = batch.and_then(|b| p.apply(&b, threads).map_err(perr));
-        match out {
-            Ok(out) => {
-                rows += out.num_rows() as u64;
-                if tx.send(out).is_err() {
+    // Reading (Parquet decoding, CSV parsing) on its own thread too, ahead of the transforms.
+    std::thread::scope(|scope| {
+        let (read_tx, read_rx) = sync_channel::<Result<RecordBatch>>(2);
+        let batches = first.into_iter().map(Ok).chain(stream.by_ref());
+        scope.spawn(move || {
+            for b in batches {
+                let failed = b.is_err();
+                if read_tx.send(b).is_err() || failed {
                     break;
                 }
             }
-            Err(e) => {
-                failure = Some(e);
-                break;
+        });
+        for batch in read_rx {
+            let out = batch.and_then(|b| p.apply(&b, threads).map_err(perr));
+            match out {
+                Ok(out) => {
+                    rows += out.num_rows() as u64;
+                    if tx.send(out).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
             }
         }
-    }
+    });
     drop(tx);
     let written = writer
         .join()
