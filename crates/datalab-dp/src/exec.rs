@@ -44,13 +44,11 @@ struct Grid {
 impl Grid {
     fn new(bounds: Bounds, integral: bool) -> Grid {
         let m = bounds.lower.abs().max(bounds.upper.abs());
-        let step = if integral
+        let whole = integral
             && bounds.lower.fract() == 0.0
             && bounds.upper.fract() == 0.0
-            && m < 2f64.powi(40)
-        {
-            1.0
-        } else if m == 0.0 {
+            && m < 2f64.powi(40);
+        let step = if whole || m == 0.0 {
             1.0
         } else {
             // About 24 bits below the largest bound.
