@@ -5,10 +5,12 @@ Generates bench/data/dp_<rows>r_s42.csv (deterministic), imports it into a scrat
 bench/data/dp-lab, sets a large budget, runs each query with `datalab --json dp query` and
 records wall time and the absolute error of every answer against the exact value (computed here
 from the CSV). When `snsql` (smartnoise-sql) imports, runs the same queries through it with the
-same ε per query and records its times and errors too. Writes bench/data/dp-results.json and the
-`bench:dp` section of BENCHMARKS.md.
+same ε per query and records its times and errors too. Writes bench/data/dp-results.json (the
+`bench:dp` section of BENCHMARKS.md is made from it). smartnoise-sql pins its own pandas: install
+it in a separate venv and run the script with that Python:
 
-    python3 bench/dp/bench.py [--rows 1000000] [--datalab target/debug/datalab] [--no-write]
+    python3 -m venv bench/dp/.venv && bench/dp/.venv/bin/pip install smartnoise-sql pandas
+    bench/dp/.venv/bin/python bench/dp/bench.py [--rows 1000000] [--datalab target/release/datalab]
 """
 import argparse, csv, json, os, random, shutil, statistics, subprocess, sys, time
 
