@@ -96,7 +96,9 @@ fn concat(batches: &[RecordBatch], col: usize) -> Vec<ArrayRef> {
     batches.iter().map(|b| b.column(col).clone()).collect()
 }
 
-fn check_round_trip(schema: &SchemaRef, batches: &[RecordBatch], rows: u64) {
+/// `dp`: in DP mode noisy marginals may give a small mass to the null state of a column that
+/// had no nulls, so nulls may appear where the input had none.
+fn check_round_trip(schema: &SchemaRef, batches: &[RecordBatch], rows: u64, dp: bool) {
     // Same names and types as the input.
     assert_eq!(batches[0].schema().fields().len(), schema.fields().len());
     for (a, b) in batches[0].schema().fields().iter().zip(schema.fields()) {
@@ -114,7 +116,13 @@ fn check_round_trip(schema: &SchemaRef, batches: &[RecordBatch], rows: u64) {
     }
     for a in concat(batches, 9) {
         let s = a.as_string::<i32>();
-        assert!(s.iter().all(|v| v == Some("same")));
+        if dp {
+            // Every value present is the one value; nulls (from noise) stay rare.
+            assert!(s.iter().flatten().all(|v| v == "same"));
+            assert!(s.null_count() * 10 < s.len(), "{} nulls", s.null_count());
+        } else {
+            assert!(s.iter().all(|v| v == Some("same")));
+        }
     }
     // Fresh ids, none equal to a real one.
     for a in concat(batches, 0) {
@@ -128,7 +136,7 @@ fn every_type_round_trips_without_dp() {
     let (schema, batches) = mixed(3000, 1);
     let model = fit_non_dp(&schema, &batches, &opts()).unwrap();
     let (_, out, _) = model.sample(2500, 7, 1000).unwrap();
-    check_round_trip(&schema, &out, 2500);
+    check_round_trip(&schema, &out, 2500, false);
     // Values stay in the input's ranges; nulls appear about as often.
     let ages: Vec<i64> = out
         .iter()
@@ -181,7 +189,7 @@ fn every_type_round_trips_with_dp() {
     .unwrap();
     let (_, out, _) = model.sample(1000, 3, 400).unwrap();
     // The single-value column is released (3000 identical values clear any threshold).
-    check_round_trip(&schema, &out, 1000);
+    check_round_trip(&schema, &out, 1000, true);
 }
 
 #[test]
