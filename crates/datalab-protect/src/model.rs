@@ -320,7 +320,7 @@ pub(crate) fn compile(
                 })
         };
         match spec {
-            ModelSpec::KAnonymity { k } => out.push(Box::new(KAnonymity { k: *k })),
+            ModelSpec::KAnonymity { k } => out.push(Box::new(KAnonymity { k: *k, name: None })),
             ModelSpec::DistinctLDiversity { attribute, l } => {
                 out.push(Box::new(DistinctLDiversity {
                     attribute: attribute.clone(),
@@ -379,10 +379,11 @@ pub(crate) fn compile(
                 };
                 out.push(model);
             }
-            ModelSpec::MaxRisk { threshold } => out.push(Box::new(MaxRisk {
-                threshold: *threshold,
-                // 1/size ≤ t ⇔ size ≥ 1/t; the epsilon keeps 1/0.2 = 5 from rounding up to 6.
-                min_size: ((1.0 / threshold) - 1e-9).ceil().max(1.0) as u64,
+            // Highest prosecutor risk ≤ t is k-anonymity with k = ⌈1/t⌉ (1/size ≤ t ⇔ size ≥
+            // 1/t; the epsilon keeps 1/0.2 = 5 from rounding up to 6), reported by its own name.
+            ModelSpec::MaxRisk { threshold } => out.push(Box::new(KAnonymity {
+                k: ((1.0 / threshold) - 1e-9).ceil().max(1.0) as u64,
+                name: Some(format!("highest risk ≤ {threshold}")),
             })),
             ModelSpec::AverageRisk { threshold } => out.push(Box::new(AverageRisk {
                 threshold: *threshold,
@@ -397,28 +398,6 @@ pub(crate) fn compile(
         }
     }
     Ok(out)
-}
-
-/// Highest prosecutor risk ≤ threshold: a class-level model, k-anonymity with k = ⌈1/t⌉.
-#[derive(Debug)]
-struct MaxRisk {
-    threshold: f64,
-    min_size: u64,
-}
-
-impl PrivacyModel for MaxRisk {
-    fn name(&self) -> String {
-        format!("highest risk ≤ {}", self.threshold)
-    }
-    fn check_class(&self, class: &ClassView<'_>) -> bool {
-        class.size >= self.min_size
-    }
-    fn survives_merging(&self) -> bool {
-        true
-    }
-    fn holds_for_unions(&self) -> bool {
-        true
-    }
 }
 
 /// Average prosecutor risk of the output ≤ threshold: judged on the release as a whole.
@@ -484,11 +463,15 @@ impl PrivacyModel for PopulationUniqueness {
 #[derive(Debug)]
 struct KAnonymity {
     k: u64,
+    /// Set when the model stands for another one (a highest-risk threshold).
+    name: Option<String>,
 }
 
 impl PrivacyModel for KAnonymity {
     fn name(&self) -> String {
-        format!("{}-anonymity", self.k)
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("{}-anonymity", self.k))
     }
     fn check_class(&self, class: &ClassView<'_>) -> bool {
         class.size >= self.k
